@@ -1,0 +1,103 @@
+// Package perception turns message parts into observations. A Stage reads one kind of media and
+// knows nothing of the dialogue beyond a small Expectation; a Pipeline runs stages concurrently and
+// feeds transcripts back in as text, so words spoken and words typed are understood the same way.
+package perception
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/parleyhq/parley/media"
+)
+
+// ErrUnavailable is returned by a stage factory when what the stage needs (a model, a library) is
+// not installed; the stage is then left out and the server keeps running.
+var ErrUnavailable = errors.New("perception: stage unavailable")
+
+// Observation kinds shared between stages and the dialogue. A stage may emit other kinds; the
+// dialogue ignores what it does not know.
+const (
+	KindIntent     = "intent"     // Value: intent name (string); "oos" when out of scope
+	KindEntity     = "entity"     // Slot: entity type (amount, date, account, ...); Value: canonical value
+	KindAnswer     = "answer"     // Value: "yes" or "no"
+	KindTranscript = "transcript" // Value: recognised text (string)
+	KindQuality    = "quality"    // Value: a quality report; Text: a retake instruction when unreadable
+	KindCheck      = "check"      // Value: a full check reading with verification
+	KindNotCheck   = "not_check"  // the image does not look like a check
+	KindEmotion    = "emotion"    // Value: map[string]float64 of expression probabilities
+	KindAffectCue  = "affect_cue" // Value: map with "frustration" and/or "confusion" in [0,1]
+	KindProsody    = "prosody"    // Value: map of pitch_hz, energy_db, rate_wps, pause_ratio
+	KindArtifact   = "artifact"   // an attachment (a crop, an annotated frame) the reply may show
+	KindFrames     = "frames"     // Value: count of video frames looked at
+)
+
+// Source says where an observation came from.
+type Source struct {
+	MessageID string         `json:"message_id"`
+	Part      int            `json:"part"`
+	Modality  media.Modality `json:"modality"`
+	Stage     string         `json:"stage"`
+	Region    *Region        `json:"region,omitempty"`
+	Start     time.Duration  `json:"start,omitempty"`
+	End       time.Duration  `json:"end,omitempty"`
+}
+
+// Region is a rectangle in image pixels.
+type Region struct {
+	X int `json:"x"`
+	Y int `json:"y"`
+	W int `json:"w"`
+	H int `json:"h"`
+}
+
+// Attachment is binary output of a stage, such as the crop of the amount on a check.
+type Attachment struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Data        []byte `json:"-"`
+	// URL is set once the attachment has been stored.
+	URL string `json:"url,omitempty"`
+}
+
+// Observation is one fact a stage saw, with how sure it is and where it came from.
+type Observation struct {
+	Kind       string        `json:"kind"`
+	Slot       string        `json:"slot,omitempty"`
+	Value      any           `json:"value,omitempty"`
+	Text       string        `json:"text,omitempty"`
+	Confidence float64       `json:"confidence"`
+	Source     Source        `json:"source"`
+	Alts       []Alternative `json:"alternatives,omitempty"`
+	Attachment *Attachment   `json:"attachment,omitempty"`
+}
+
+// Alternative is a lower-ranked reading (N-best).
+type Alternative struct {
+	Value      any     `json:"value"`
+	Confidence float64 `json:"confidence"`
+}
+
+// Expectation is what the dialogue is waiting for. Stages may use it to focus, for example a speech
+// grammar built for "an amount" or "yes or no".
+type Expectation struct {
+	Pack       string   `json:"pack,omitempty"`
+	Slot       string   `json:"slot,omitempty"`
+	Type       string   `json:"type,omitempty"` // amount, yesno, digits, date, choice, text
+	Choices    []string `json:"choices,omitempty"`
+	Intents    []string `json:"intents,omitempty"`
+	Vocabulary []string `json:"vocabulary,omitempty"`
+	Phrases    []string `json:"phrases,omitempty"`
+}
+
+// Stage is one perception step.
+type Stage interface {
+	Name() string
+	Accepts(k media.Kind) bool
+	Process(ctx context.Context, item media.Item, expect Expectation) ([]Observation, error)
+}
+
+// Closer is implemented by stages that hold resources.
+type Closer interface {
+	Close(ctx context.Context) error
+}

@@ -1,0 +1,122 @@
+// Package store keeps conversations, messages and blobs durably. The embedded SQLite backend is the
+// default; every backend passes the conformance suite in store/storetest.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"time"
+)
+
+// Sentinel errors every backend returns.
+var (
+	ErrNotFound  = errors.New("store: not found")
+	ErrDuplicate = errors.New("store: duplicate")
+	ErrClosed    = errors.New("store: closed")
+)
+
+// Conversation statuses.
+const (
+	StatusOpen     = "open"
+	StatusHandoff  = "handoff"
+	StatusResolved = "resolved"
+)
+
+// Conversation is one customer conversation. State is the dialogue state as JSON: the store keeps it
+// opaque so the dialogue can evolve without schema changes.
+type Conversation struct {
+	ID         string          `json:"id"`
+	Pack       string          `json:"pack"`
+	Status     string          `json:"status"`
+	CreatedAt  time.Time       `json:"created_at"`
+	UpdatedAt  time.Time       `json:"updated_at"`
+	ResolvedAt *time.Time      `json:"resolved_at,omitempty"`
+	State      json.RawMessage `json:"state,omitempty"`
+	CSAT       *CSAT           `json:"csat,omitempty"`
+	Handoff    *Handoff        `json:"handoff,omitempty"`
+}
+
+// CSAT is the customer's satisfaction rating.
+type CSAT struct {
+	Score   int       `json:"score"`
+	Comment string    `json:"comment,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// Handoff records that a conversation waits for a person.
+type Handoff struct {
+	Reason  string    `json:"reason"`
+	Summary string    `json:"summary"`
+	At      time.Time `json:"at"`
+	// Agent is set when a person has answered.
+	Agent string `json:"agent,omitempty"`
+}
+
+// Message roles.
+const (
+	RoleCustomer = "customer"
+	RoleAgent    = "agent" // a human agent
+)
+
+// Message is one customer (or human agent) message with the reply Parley gave to it.
+type Message struct {
+	ID             string          `json:"id"`
+	ConversationID string          `json:"conversation_id"`
+	Seq            int             `json:"seq"`
+	Role           string          `json:"role"`
+	Text           string          `json:"text,omitempty"`
+	Parts          []BlobRef       `json:"parts,omitempty"`
+	IdempotencyKey string          `json:"-"`
+	CreatedAt      time.Time       `json:"created_at"`
+	Reply          json.RawMessage `json:"reply,omitempty"`
+	Observations   json.RawMessage `json:"observations,omitempty"`
+}
+
+// BlobRef names a stored blob from a message.
+type BlobRef struct {
+	Kind        string `json:"kind"` // image, audio, video
+	Hash        string `json:"hash"` // sha256, hex
+	ContentType string `json:"content_type"`
+	Name        string `json:"name,omitempty"`
+	Size        int64  `json:"size"`
+}
+
+// Filter selects conversations to list; zero values match everything.
+type Filter struct {
+	Status string
+	Since  time.Time
+	Limit  int
+}
+
+// Store keeps conversations and messages.
+type Store interface {
+	// CreateConversation stores a new conversation; ErrDuplicate if the ID exists.
+	CreateConversation(ctx context.Context, c *Conversation) error
+	// Conversation returns one conversation or ErrNotFound.
+	Conversation(ctx context.Context, id string) (*Conversation, error)
+	// UpdateConversation replaces a conversation's mutable fields (status, state, csat, handoff, times).
+	UpdateConversation(ctx context.Context, c *Conversation) error
+	// Conversations lists conversations matching f, newest first.
+	Conversations(ctx context.Context, f Filter) ([]*Conversation, error)
+	// AddMessage appends a message and assigns its Seq. When a message with the same non-empty
+	// IdempotencyKey exists in the conversation, it returns that message and ErrDuplicate.
+	AddMessage(ctx context.Context, m *Message) (*Message, error)
+	// SetReply stores the reply and observations of a message.
+	SetReply(ctx context.Context, conversationID, messageID string, reply, observations json.RawMessage) error
+	// Messages returns a conversation's messages in order.
+	Messages(ctx context.Context, conversationID string) ([]*Message, error)
+	Close() error
+}
+
+// Blobs keeps message attachments and generated media, addressed by content hash.
+type Blobs interface {
+	// Put stores data read from r (at most max bytes, ErrTooLarge past that) and returns its ref.
+	Put(ctx context.Context, r io.Reader, max int64) (BlobRef, error)
+	// Open returns the blob with the given hash or ErrNotFound.
+	Open(ctx context.Context, hash string) (io.ReadCloser, error)
+}
+
+// ErrTooLarge is returned by Blobs.Put when the data exceeds the limit.
+var ErrTooLarge = errors.New("store: too large")
