@@ -1,0 +1,85 @@
+// Parley agent console: the human handoff queue, the context summary and a reply box.
+import { api, el, renderPart, fmtValue } from './common.js';
+
+const $ = (id) => document.getElementById(id);
+let current = null;
+let events = null;
+
+function items(body) {
+  if (Array.isArray(body)) return body;
+  return (body && (body.handoffs || body.items || body.conversations)) || [];
+}
+
+function convID(h) { return h.conversation_id || h.id; }
+
+async function loadQueue() {
+  let list = [];
+  try { list = items(await api('/v1/handoffs')); } catch (e) { $('queue').replaceChildren(el('li', { class: 'error', text: e.message })); return; }
+  $('q-count').textContent = String(list.length);
+  if (!list.length) { $('queue').replaceChildren(el('li', { class: 'muted', text: 'Nobody is waiting.' })); return; }
+  $('queue').replaceChildren(...list.map((h) => {
+    const id = convID(h);
+    const when = h.since || h.created_at || h.at;
+    return el('li', {}, el('button', { type: 'button', 'aria-current': String(id === current), onclick: () => open(id, h) },
+      el('strong', { text: h.pack ? `${h.pack} · ${h.skill || h.reason || 'handoff'}` : id }),
+      el('span', { class: 'sub', text: (h.summary || '').slice(0, 90) }),
+      when ? el('span', { class: 'sub', text: new Date(when).toLocaleTimeString() }) : null));
+  }));
+}
+
+async function open(id, h = {}) {
+  current = id;
+  $('c-title').textContent = 'Conversation ' + id;
+  $('detail').hidden = false;
+  $('reply-status').textContent = '';
+  await loadConversation(id, h);
+  loadQueue();
+  if (events) events.close();
+  events = new EventSource('/v1/conversations/' + encodeURIComponent(id) + '/events');
+  for (const n of ['message', 'reply', 'state', 'slot']) events.addEventListener(n, () => loadConversation(id, h));
+}
+
+async function loadConversation(id, h) {
+  const c = await api('/v1/conversations/' + encodeURIComponent(id));
+  const s = c.state || {};
+  $('summary').textContent = h.summary || c.summary || s.summary || 'No summary.';
+  $('facts').replaceChildren(...Object.entries(s.slots || {}).map(([k, v]) =>
+    el('span', { class: 'badge', title: v.status, text: `${k.replace(/_/g, ' ')}: ${fmtValue(v.value)} (${v.status})` })));
+  if (s.affect) {
+    $('facts').append(el('span', { class: 'badge badge-style', text: `frustration ${Math.round((s.affect.frustration || 0) * 100)}%` }),
+      el('span', { class: 'badge badge-style', text: `confusion ${Math.round((s.affect.confusion || 0) * 100)}%` }));
+  }
+  const hist = $('history');
+  hist.replaceChildren();
+  for (const m of c.messages || []) {
+    const role = m.role || 'customer';
+    const cls = role === 'customer' || role === 'user' ? 'user' : role === 'agent' || role === 'human' ? 'agent' : 'bot';
+    const body = el('div', { class: 'bubble' });
+    if (m.text) body.append(el('p', { class: 'part part-text', text: m.text }));
+    if ((m.parts || []).length) body.append(el('p', { class: 'muted small', text: `${m.parts.length} attachment(s)` }));
+    hist.append(el('li', { class: 'msg ' + cls }, body));
+    if (m.reply) {
+      const rb = el('div', { class: 'bubble' });
+      for (const p of m.reply.parts || []) { const n = renderPart(p); if (n) rb.append(n); }
+      hist.append(el('li', { class: 'msg bot' }, el('div', { class: 'who', text: 'Parley' }), rb));
+    }
+  }
+  hist.scrollTop = hist.scrollHeight;
+}
+
+$('reply').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const text = $('reply-text').value.trim();
+  if (!text || !current) return;
+  try {
+    await api('/v1/conversations/' + encodeURIComponent(current) + '/agent-reply', { method: 'POST', json: { text } });
+    $('reply-text').value = '';
+    $('reply-status').textContent = 'Sent.';
+    await loadConversation(current, {});
+  } catch (err) {
+    $('reply-status').textContent = 'Not sent: ' + err.message;
+  }
+});
+
+loadQueue();
+setInterval(loadQueue, 5000);
