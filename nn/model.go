@@ -1,0 +1,307 @@
+package nn
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Model is a TF.js graph model planned for one input shape. Weights are packed and every
+// intermediate buffer is allocated once, when the model is loaded; Run allocates nothing. A Model is
+// not safe for concurrent use: give each goroutine its own, or guard it with a mutex.
+type Model struct {
+	name    string
+	input   *value
+	outputs []*value
+	steps   []step
+	scratch []float32
+}
+
+// step is one planned operation bound to its buffers.
+type step interface{ run() }
+
+// value is one tensor flowing through the graph.
+type value struct {
+	name       string
+	shape      []int
+	konst      *tensor
+	alias      *value // Reshape/Identity share their input's buffer
+	data       []float32
+	lastUse    int
+	producedAt int
+	buf        int
+}
+
+func (v *value) root() *value {
+	for v.alias != nil {
+		v = v.alias
+	}
+	return v
+}
+
+// Load reads the model named name (e.g. "emotion") from dir, as written by `parley models install`.
+func Load(dir, name string) (*Model, error) {
+	m, err := LoadFile(filepath.Join(dir, name+".json"))
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// LoadFile reads a TF.js graph model from its model.json path and plans it for a batch of one.
+func LoadFile(path string) (*Model, error) {
+	mj, weights, err := readModel(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := plan(mj, weights)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	m.name = strings.TrimSuffix(filepath.Base(path), ".json")
+	return m, nil
+}
+
+// Name returns the model's name (its file name without .json).
+func (m *Model) Name() string { return m.name }
+
+// InputShape returns the NHWC shape of the input.
+func (m *Model) InputShape() []int { return append([]int(nil), m.input.shape...) }
+
+// Input returns the input buffer; fill it, then call Run.
+func (m *Model) Input() []float32 { return m.input.data }
+
+// OutputNames returns the names of the graph outputs, in the order Outputs returns them.
+func (m *Model) OutputNames() []string {
+	names := make([]string, len(m.outputs))
+	for i, o := range m.outputs {
+		names[i] = o.name
+	}
+	return names
+}
+
+// OutputShape returns the shape of output i.
+func (m *Model) OutputShape(i int) []int { return append([]int(nil), m.outputs[i].shape...) }
+
+// Output returns output i of the last Run. The slice is reused by the next Run.
+func (m *Model) Output(i int) []float32 { return m.outputs[i].root().data[:numel(m.outputs[i].shape)] }
+
+// Run executes the graph on the contents of Input().
+func (m *Model) Run() {
+	for _, s := range m.steps {
+		s.run()
+	}
+}
+
+// Predict copies in to the input buffer, runs the graph and returns copies of the outputs.
+func (m *Model) Predict(in []float32) ([][]float32, error) {
+	if len(in) != len(m.input.data) {
+		return nil, fmt.Errorf("nn: %s wants %d input values (shape %v), got %d", m.name, len(m.input.data), m.input.shape, len(in))
+	}
+	copy(m.input.data, in)
+	m.Run()
+	out := make([][]float32, len(m.outputs))
+	for i := range m.outputs {
+		out[i] = append([]float32(nil), m.Output(i)...)
+	}
+	return out, nil
+}
+
+// plan orders the graph, infers shapes, binds ops to buffers and allocates them, reusing a buffer
+// once its last reader has run.
+func plan(mj *modelJSON, weights map[string]tensor) (*Model, error) {
+	nodes := map[string]*nodeJSON{}
+	used := map[string]bool{}
+	for i := range mj.ModelTopology.Node {
+		n := &mj.ModelTopology.Node[i]
+		nodes[n.Name] = n
+		for _, in := range n.Input {
+			name, _, _ := parseInput(in)
+			used[name] = true
+		}
+	}
+	var outNames []string
+	for name, n := range nodes {
+		if !used[name] && n.Op != "Const" && n.Op != "Placeholder" {
+			outNames = append(outNames, name)
+		}
+	}
+	if len(outNames) == 0 {
+		return nil, fmt.Errorf("%w: graph has no outputs", ErrFormat)
+	}
+	sort.Strings(outNames)
+
+	// Depth-first topological order from the outputs.
+	var order []*nodeJSON
+	state := map[string]int{} // 1 visiting, 2 done
+	var visit func(name string) error
+	visit = func(name string) error {
+		switch state[name] {
+		case 1:
+			return fmt.Errorf("%w: cycle at %s", ErrFormat, name)
+		case 2:
+			return nil
+		}
+		n, ok := nodes[name]
+		if !ok {
+			return fmt.Errorf("%w: unknown input node %q", ErrFormat, name)
+		}
+		state[name] = 1
+		for _, in := range n.Input {
+			dep, _, _ := parseInput(in)
+			if err := visit(dep); err != nil {
+				return err
+			}
+		}
+		state[name] = 2
+		order = append(order, n)
+		return nil
+	}
+	for _, o := range outNames {
+		if err := visit(o); err != nil {
+			return nil, err
+		}
+	}
+
+	m := &Model{}
+	vals := map[string]*value{}
+	var live []*value // values that need a buffer, in creation order
+	var builders []func() step
+	for idx, n := range order {
+		a := attrs(n.Attr)
+		var ins []*value
+		for _, in := range n.Input {
+			name, k, ctrl := parseInput(in)
+			if ctrl {
+				continue
+			}
+			if k != 0 {
+				return nil, fmt.Errorf("%w: %s reads output %d of %s", ErrUnsupported, n.Name, k, name)
+			}
+			v := vals[name]
+			v.root().lastUse = idx
+			ins = append(ins, v)
+		}
+		out := &value{name: n.Name, buf: -1}
+		vals[n.Name] = out
+		switch n.Op {
+		case "Const":
+			t, ok := weights[n.Name]
+			if !ok {
+				return nil, fmt.Errorf("%w: constant %s has no weights", ErrFormat, n.Name)
+			}
+			out.konst = &t
+			out.shape = t.shape
+			continue
+		case "Placeholder":
+			if m.input != nil {
+				return nil, fmt.Errorf("%w: more than one input", ErrUnsupported)
+			}
+			shape := a.shape("shape")
+			if len(shape) == 0 {
+				return nil, fmt.Errorf("%w: input %s has no static shape", ErrUnsupported, n.Name)
+			}
+			for i, d := range shape {
+				if d < 0 {
+					if i != 0 {
+						return nil, fmt.Errorf("%w: input %s has unknown dimension %d", ErrUnsupported, n.Name, i)
+					}
+					shape[i] = 1
+				}
+			}
+			out.shape = shape
+			out.lastUse = idx
+			out.producedAt = idx
+			m.input = out
+			live = append(live, out)
+			continue
+		case "Identity", "Reshape", "Squeeze":
+			if len(ins) < 1 {
+				return nil, fmt.Errorf("%w: %s has no input", ErrFormat, n.Name)
+			}
+			shape, err := reshapeShape(n, a, ins)
+			if err != nil {
+				return nil, err
+			}
+			out.shape = shape
+			if ins[0].konst != nil {
+				out.konst = &tensor{shape: shape, data: ins[0].konst.data}
+			} else {
+				out.alias = ins[0]
+			}
+			continue
+		}
+		for _, in := range ins {
+			if in.konst == nil && in.shape == nil {
+				return nil, fmt.Errorf("%w: %s reads %s before it is computed", ErrFormat, n.Name, in.name)
+			}
+		}
+		build, err := buildOp(m, n, a, ins, out)
+		if err != nil {
+			return nil, fmt.Errorf("%s (%s): %w", n.Name, n.Op, err)
+		}
+		out.lastUse = idx
+		out.producedAt = idx
+		live = append(live, out)
+		builders = append(builders, build)
+	}
+	for _, name := range outNames {
+		v := vals[name]
+		if v.konst != nil {
+			return nil, fmt.Errorf("%w: output %s is constant", ErrUnsupported, name)
+		}
+		v.root().lastUse = len(order) // outputs stay alive
+		m.outputs = append(m.outputs, v)
+	}
+	if m.input == nil {
+		return nil, fmt.Errorf("%w: graph has no Placeholder input", ErrFormat)
+	}
+
+	// Assign buffers: a value takes a free buffer big enough, preferring the smallest, and gives it
+	// back after its last reader. Values are created in execution order.
+	type buffer struct {
+		size int
+		free bool
+	}
+	var bufs []buffer
+	var pending []*value // allocated, not yet released
+	for _, v := range live {
+		// release buffers whose last use precedes this value's producer
+		vi := v.producedAt
+		keep := pending[:0]
+		for _, p := range pending {
+			if p.lastUse < vi {
+				bufs[p.buf].free = true
+			} else {
+				keep = append(keep, p)
+			}
+		}
+		pending = keep
+		size := numel(v.shape)
+		best := -1
+		for i, b := range bufs {
+			if b.free && b.size >= size && (best < 0 || b.size < bufs[best].size) {
+				best = i
+			}
+		}
+		if best < 0 {
+			bufs = append(bufs, buffer{size: size})
+			best = len(bufs) - 1
+		}
+		bufs[best].free = false
+		v.buf = best
+		pending = append(pending, v)
+	}
+	arena := make([][]float32, len(bufs))
+	for i, b := range bufs {
+		arena[i] = make([]float32, b.size)
+	}
+	for _, v := range live {
+		v.data = arena[v.buf][:numel(v.shape)]
+	}
+	for _, b := range builders {
+		m.steps = append(m.steps, b())
+	}
+	return m, nil
+}
