@@ -118,7 +118,7 @@ type Style struct {
 }
 
 // DefaultStyle is the style for a calm customer.
-func DefaultStyle() Style { return Style{RateWPM: 175, PauseMS: 300, StepsPerMessage: 3} }
+func DefaultStyle() Style { return Style{RateWPM: 175, PauseMS: 300, StepsPerMessage: 2} }
 
 // Reply is what Parley answers, in parts.
 type Reply struct {
