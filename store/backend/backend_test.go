@@ -1,0 +1,80 @@
+package backend_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/parleyhq/parley/store"
+	"github.com/parleyhq/parley/store/backend"
+	"github.com/parleyhq/parley/store/postgres/pgtest"
+)
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		c    backend.Config
+		ok   bool
+	}{
+		{"default sqlite", backend.Config{DataDir: "/data"}, true},
+		{"sqlite with path", backend.Config{Driver: "sqlite", DSN: "/db/x.db", DataDir: "/data"}, true},
+		{"postgres", backend.Config{Driver: "postgres", DSN: "postgres://localhost/parley", DataDir: "/data"}, true},
+		{"postgres without DSN", backend.Config{Driver: "postgres", DataDir: "/data"}, false},
+		{"unknown driver", backend.Config{Driver: "mysql", DataDir: "/data"}, false},
+		{"no data dir", backend.Config{}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.c.Validate()
+			if tc.ok != (err == nil) {
+				t.Fatalf("Validate() = %v, want ok=%v", err, tc.ok)
+			}
+			if err != nil && !errors.Is(err, backend.ErrConfig) {
+				t.Errorf("error %v does not wrap ErrConfig", err)
+			}
+		})
+	}
+}
+
+// roundTrip stores a conversation and a blob through the opened backend and reads them back.
+func roundTrip(t *testing.T, c backend.Config) {
+	ctx := context.Background()
+	s, blobs, err := backend.Open(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	conv := &store.Conversation{Pack: "bank"}
+	if err := s.CreateConversation(ctx, conv); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Conversation(ctx, conv.ID); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := blobs.Put(ctx, bytes.NewReader([]byte("attachment")), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(c.DataDir, "blobs", ref.Hash[:2], ref.Hash[2:4], ref.Hash)); err != nil {
+		t.Errorf("blob not under DataDir/blobs: %v", err)
+	}
+}
+
+func TestOpenSQLite(t *testing.T) {
+	dir := t.TempDir()
+	roundTrip(t, backend.Config{DataDir: dir})
+	if _, err := os.Stat(filepath.Join(dir, "parley.db")); err != nil {
+		t.Errorf("default database not at DataDir/parley.db: %v", err)
+	}
+}
+
+func TestOpenPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a PostgreSQL server; skipped with -short")
+	}
+	srv := pgtest.Start(t)
+	roundTrip(t, backend.Config{Driver: "postgres", DSN: srv.FreshDSN(t), DataDir: t.TempDir()})
+}
