@@ -1,0 +1,171 @@
+// Package config loads Parley's settings: embedded defaults, then a YAML file (unknown keys are an
+// error), then environment variables and flags, then Validate.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strconv"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/parleyhq/parley/media"
+)
+
+// Config is every setting of a Parley server.
+type Config struct {
+	Addr        string `yaml:"addr"`
+	DataDir     string `yaml:"data_dir"`
+	ModelDir    string `yaml:"model_dir"`
+	PacksDir    string `yaml:"packs_dir"` // empty: the embedded demo packs
+	DefaultPack string `yaml:"default_pack"`
+	// APIKey, when set, is required as a Bearer token on /v1/ requests.
+	APIKey string       `yaml:"api_key"`
+	Limits media.Limits `yaml:"limits"`
+	Store  Store        `yaml:"store"`
+	// Stages lists the perception stages to run; empty runs every registered stage that is available.
+	Stages       []string                     `yaml:"stages"`
+	StageOptions map[string]map[string]string `yaml:"stage_options"`
+	Cloud        Cloud                        `yaml:"cloud"`
+	Speech       Speech                       `yaml:"speech"`
+	// Webhooks maps an action's webhook name (bank_core) to the URL its actions are posted to.
+	Webhooks map[string]string `yaml:"webhooks"`
+	// VideoFPS is how many frames per second of an uploaded video perception looks at.
+	VideoFPS float64 `yaml:"video_fps"`
+	// TurnTimeout bounds one message's processing.
+	TurnTimeout time.Duration `yaml:"turn_timeout"`
+}
+
+// Store selects the storage backend.
+type Store struct {
+	Driver string `yaml:"driver"` // sqlite or postgres
+	DSN    string `yaml:"dsn"`
+}
+
+// Cloud configures the optional OpenAI-compatible model for open questions.
+type Cloud struct {
+	BaseURL   string `yaml:"base_url"`
+	Model     string `yaml:"model"`
+	APIKeyEnv string `yaml:"api_key_env"`
+	// Budget is the number of cloud calls allowed per minute.
+	Budget int `yaml:"budget"`
+}
+
+// Speech configures spoken replies.
+type Speech struct {
+	// Reply says when replies carry speech audio: voice (when the customer spoke), always or never.
+	Reply string `yaml:"reply"`
+	Voice string `yaml:"voice"`
+}
+
+// Default returns the embedded defaults.
+func Default() Config {
+	return Config{
+		Addr:        ":8080",
+		DataDir:     "data",
+		ModelDir:    "",
+		DefaultPack: "bank",
+		Limits:      media.DefaultLimits(),
+		Store:       Store{Driver: "sqlite"},
+		Cloud:       Cloud{APIKeyEnv: "PARLEY_CLOUD_API_KEY", Budget: 30},
+		Speech:      Speech{Reply: "voice", Voice: "en-us"},
+		VideoFPS:    2,
+		TurnTimeout: 60 * time.Second,
+	}
+}
+
+// Load returns the defaults overlaid with the file at path (when not empty) and the environment.
+func Load(path string) (Config, error) {
+	c := Default()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+			return c, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	c.applyEnv(os.LookupEnv)
+	return c, nil
+}
+
+func (c *Config) applyEnv(lookup func(string) (string, bool)) {
+	str := func(key string, dst *string) {
+		if v, ok := lookup(key); ok && v != "" {
+			*dst = v
+		}
+	}
+	str("PARLEY_ADDR", &c.Addr)
+	str("PARLEY_DATA", &c.DataDir)
+	str("PARLEY_MODELS", &c.ModelDir)
+	str("PARLEY_PACKS", &c.PacksDir)
+	str("PARLEY_DEFAULT_PACK", &c.DefaultPack)
+	str("PARLEY_API_KEY", &c.APIKey)
+	str("PARLEY_STORE_DRIVER", &c.Store.Driver)
+	str("PARLEY_STORE_DSN", &c.Store.DSN)
+	str("PARLEY_CLOUD_BASE_URL", &c.Cloud.BaseURL)
+	str("PARLEY_CLOUD_MODEL", &c.Cloud.Model)
+	str("PARLEY_SPEECH_REPLY", &c.Speech.Reply)
+	if v, ok := lookup("PARLEY_VIDEO_FPS"); ok {
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			c.VideoFPS = f
+		}
+	}
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("addr is empty"))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data_dir is empty"))
+	}
+	switch c.Store.Driver {
+	case "sqlite":
+	case "postgres":
+		if c.Store.DSN == "" {
+			errs = append(errs, errors.New("store.dsn is required for the postgres driver"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("store.driver %q: want sqlite or postgres", c.Store.Driver))
+	}
+	l := c.Limits
+	if l.ImageBytes <= 0 || l.AudioBytes <= 0 || l.VideoBytes <= 0 || l.MaxPixels <= 0 {
+		errs = append(errs, errors.New("limits must be positive"))
+	}
+	switch c.Speech.Reply {
+	case "voice", "always", "never":
+	default:
+		errs = append(errs, fmt.Errorf("speech.reply %q: want voice, always or never", c.Speech.Reply))
+	}
+	if c.Cloud.BaseURL != "" {
+		if u, err := url.Parse(c.Cloud.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			errs = append(errs, fmt.Errorf("cloud.base_url %q is not an http(s) URL", c.Cloud.BaseURL))
+		}
+		if c.Cloud.Model == "" {
+			errs = append(errs, errors.New("cloud.model is required with cloud.base_url"))
+		}
+	}
+	for name, u := range c.Webhooks {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") {
+			errs = append(errs, fmt.Errorf("webhooks.%s %q is not an http(s) URL", name, u))
+		}
+	}
+	if c.VideoFPS <= 0 || c.VideoFPS > 30 {
+		errs = append(errs, fmt.Errorf("video_fps %v: want 0 < fps <= 30", c.VideoFPS))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return nil
+}
