@@ -3,15 +3,605 @@ package micr
 import (
 	"fmt"
 	"image"
+	"math"
+	"sort"
+	"strings"
+	"sync"
 )
 
-// Read reads a cropped MICR line image: one line of E-13B characters, any scale, dark on light.
+// Reading works on a strip resampled to a fixed scale: S pixels per grid unit, the 9-unit band
+// with a margin of marginV units above and below.
+const (
+	scaleS  = 3
+	marginV = 1
+	marginH = 1
+	stripH  = (GlyphRows + 2*marginV) * scaleS
+	maxPix  = 80 << 20 // larger images are refused rather than risk memory
+)
+
+// template is one glyph rendered as ink coverage in a window that includes blank margins, zero-mean
+// and with its norm precomputed for normalised cross-correlation.
+type template struct {
+	gi    int // index in glyphs
+	glyph int // glyph width in strip pixels
+	w     int // window width in pixels (glyph plus margins)
+	t     []float32
+	norm  float32
+}
+
+var (
+	tmplOnce sync.Once
+	tmpls    []template
+)
+
+// Each glyph is matched sharp and blurred, in its standard weight and printed heavier (ink spread
+// and toner gain thicken strokes by up to a third of a unit on each side).
+var (
+	blurLevels = []float64{0, 1.2, 2.4} // gaussian sigma in strip pixels
+	boldLevels = []float64{0, 0.3}      // extra stroke half-width in units
+)
+
+// variants adds shapes the reader accepts for a glyph besides the standard one: some E-13B fonts
+// set the dash at the top of the band instead of its middle.
+var variants = []Glyph{
+	{Dash, 7, []Rect{r(0, 0, 5, 12), r(8, 0, 13, 12), r(16, 0, 21, 12)}},
+}
+
+func templates() []template {
+	tmplOnce.Do(func() {
+		shapes := append(Glyphs(), variants...)
+		for _, sigma := range blurLevels {
+			for _, bold := range boldLevels {
+				for _, g := range shapes {
+					gi := 0
+					for i, gg := range glyphs {
+						if gg.Rune == g.Rune {
+							gi = i
+						}
+					}
+					gb := g
+					gb.Rects = nil
+					for _, q := range g.Rects {
+						gb.Rects = append(gb.Rects, Rect{q.X0 - bold, q.Y0 - bold, q.X1 + bold, q.Y1 + bold})
+					}
+					tmpls = append(tmpls, makeTemplate(gb, gi, sigma))
+				}
+			}
+		}
+	})
+	return tmpls
+}
+
+func makeTemplate(g Glyph, gi int, sigma float64) template {
+	w := int(math.Round((g.Width + 2*marginH) * scaleS))
+	p := newPlane(w, stripH)
+	for y := 0; y < stripH; y++ {
+		for x := 0; x < w; x++ {
+			p.p[y*w+x] = float32(g.coverage(float64(x)/scaleS-marginH, float64(y)/scaleS-marginV, 1.0/scaleS, 1.0/scaleS))
+		}
+	}
+	p = gaussian(p, sigma)
+	var mean float32
+	for _, v := range p.p {
+		mean += v
+	}
+	mean /= float32(len(p.p))
+	var n float32
+	for i := range p.p {
+		p.p[i] -= mean
+		n += p.p[i] * p.p[i]
+	}
+	return template{gi: gi, glyph: int(math.Round(g.Width * scaleS)), w: w, t: p.p, norm: float32(math.Sqrt(float64(n)))}
+}
+
+// gaussian blurs p with a separable kernel of the given sigma (no-op for sigma <= 0).
+func gaussian(p plane, sigma float64) plane {
+	if sigma <= 0 {
+		return p
+	}
+	rad := int(math.Ceil(3 * sigma))
+	k := make([]float32, 2*rad+1)
+	var s float32
+	for i := range k {
+		d := float64(i - rad)
+		k[i] = float32(math.Exp(-d * d / (2 * sigma * sigma)))
+		s += k[i]
+	}
+	for i := range k {
+		k[i] /= s
+	}
+	tmp := newPlane(p.w, p.h)
+	for y := 0; y < p.h; y++ {
+		for x := 0; x < p.w; x++ {
+			var v float32
+			for i, kv := range k {
+				xx := min(max(x+i-rad, 0), p.w-1)
+				v += kv * p.p[y*p.w+xx]
+			}
+			tmp.p[y*p.w+x] = v
+		}
+	}
+	o := newPlane(p.w, p.h)
+	for y := 0; y < p.h; y++ {
+		for x := 0; x < p.w; x++ {
+			var v float32
+			for i, kv := range k {
+				yy := min(max(y+i-rad, 0), p.h-1)
+				v += kv * tmp.p[yy*p.w+x]
+			}
+			o.p[y*p.w+x] = v
+		}
+	}
+	return o
+}
+
+// Read reads a cropped MICR line image: one line of E-13B characters at any scale, dark on light.
+// When the image holds more than the line (a whole check), the densest line of MICR-like
+// characters is read.
 func Read(img image.Image) (Line, error) {
-	return Line{}, fmt.Errorf("%w: reader not implemented yet", ErrNoLine)
+	if img == nil {
+		return Line{}, ErrBadImage
+	}
+	b := img.Bounds()
+	if b.Dx() < 16 || b.Dy() < 6 {
+		return Line{}, fmt.Errorf("%w: %dx%d", ErrBadImage, b.Dx(), b.Dy())
+	}
+	if b.Dx()*b.Dy() > maxPix {
+		return Line{}, fmt.Errorf("%w: %dx%d is too large", ErrBadImage, b.Dx(), b.Dy())
+	}
+	g := toGray(img)
+	l, err := readPlane(g, 1)
+	if err != nil {
+		return Line{}, err
+	}
+	l.translate(b.Min)
+	return l, nil
+}
+
+// affine maps strip coordinates back to source pixels: x = ox + u*unit, y = oy + v*unit + (x-cx)*t.
+type affine struct {
+	ox, oy, unit, cx, t, f float64
+}
+
+func (a affine) src(X, Y float64) (float64, float64) {
+	x := a.ox + X/scaleS*a.unit
+	y := a.oy + Y/scaleS*a.unit + (x-a.cx)*a.t
+	return x * a.f, y * a.f
+}
+
+func (a affine) box(X0, Y0, X1, Y1 float64) image.Rectangle {
+	xs, ys := []float64{}, []float64{}
+	for _, p := range [][2]float64{{X0, Y0}, {X1, Y0}, {X0, Y1}, {X1, Y1}} {
+		x, y := a.src(p[0], p[1])
+		xs = append(xs, x)
+		ys = append(ys, y)
+	}
+	sort.Float64s(xs)
+	sort.Float64s(ys)
+	return image.Rect(int(math.Floor(xs[0])), int(math.Floor(ys[0])), int(math.Ceil(xs[3])), int(math.Ceil(ys[3])))
+}
+
+// readPlane finds candidate text bands in g (luminance), reads each and returns the best line.
+// f is the factor from g's pixels to the caller's pixels (g may be a shrunk copy).
+func readPlane(g plane, f float64) (Line, error) {
+	ink := inkMap(g, max(16, min(64, g.h/3)))
+	t := estimateSkew(ink)
+	bands := findBands(ink, t)
+	var best Line
+	bestScore := math.Inf(-1)
+	for _, bd := range bands {
+		l, score, ok := readBand(ink, bd, t, f)
+		if ok && score > bestScore {
+			best, bestScore = l, score
+		}
+	}
+	if bestScore == math.Inf(-1) {
+		return Line{}, ErrNoLine
+	}
+	return best, nil
+}
+
+// estimateSkew returns the slope (tan of the angle) that makes ink rows sharpest, within ±7°.
+func estimateSkew(ink plane) float64 {
+	type pt struct {
+		x, y float32
+		v    float32
+	}
+	var pts []pt
+	step := 1
+	if ink.w*ink.h > 600000 {
+		step = 2
+	}
+	for y := 0; y < ink.h; y += step {
+		for x := 0; x < ink.w; x += step {
+			if v := ink.p[y*ink.w+x]; v > 0.5 {
+				pts = append(pts, pt{float32(x), float32(y), v})
+			}
+		}
+	}
+	if len(pts) < 20 {
+		return 0
+	}
+	cx := float32(ink.w) / 2
+	prof := make([]float32, ink.h+ink.w/4+8)
+	off := ink.w/8 + 4
+	score := func(t float64) float64 {
+		for i := range prof {
+			prof[i] = 0
+		}
+		tt := float32(t)
+		for _, p := range pts {
+			yy := int(p.y-(p.x-cx)*tt) + off
+			if yy >= 0 && yy < len(prof) {
+				prof[yy] += p.v
+			}
+		}
+		var s float64
+		for _, v := range prof {
+			s += float64(v) * float64(v)
+		}
+		return s
+	}
+	bestT, bestS := 0.0, score(0)
+	for a := -7.0; a <= 7.0; a += 0.5 {
+		if s := score(math.Tan(a * math.Pi / 180)); s > bestS {
+			bestT, bestS = math.Tan(a*math.Pi/180), s
+		}
+	}
+	a0 := math.Atan(bestT) * 180 / math.Pi
+	for a := a0 - 0.5; a <= a0+0.5; a += 0.1 {
+		if s := score(math.Tan(a * math.Pi / 180)); s > bestS {
+			bestT, bestS = math.Tan(a*math.Pi/180), s
+		}
+	}
+	return bestT
+}
+
+type band struct{ y0, y1 float64 } // in sheared coordinates, around the image centre column
+
+// findBands returns up to four candidate text bands, densest first.
+func findBands(ink plane, t float64) []band {
+	cx := float64(ink.w) / 2
+	off := int(math.Abs(t)*cx) + 2
+	prof := make([]float64, ink.h+2*off)
+	for y := 0; y < ink.h; y++ {
+		for x := 0; x < ink.w; x++ {
+			v := ink.p[y*ink.w+x]
+			if v == 0 {
+				continue
+			}
+			yy := int(math.Round(float64(y)-(float64(x)-cx)*t)) + off
+			if yy >= 0 && yy < len(prof) {
+				prof[yy] += float64(v)
+			}
+		}
+	}
+	// Light smoothing.
+	sm := make([]float64, len(prof))
+	for i := range prof {
+		var s float64
+		for j := -1; j <= 1; j++ {
+			if k := i + j; k >= 0 && k < len(prof) {
+				s += prof[k]
+			}
+		}
+		sm[i] = s / 3
+	}
+	used := make([]bool, len(sm))
+	var out []band
+	first := 0.0
+	for len(out) < 4 {
+		pk, pv := -1, 0.0
+		for i, v := range sm {
+			if !used[i] && v > pv {
+				pk, pv = i, v
+			}
+		}
+		if pk < 0 || pv <= 0 || pv < 0.15*first {
+			break
+		}
+		first = max(first, pv)
+		th := 0.08 * pv
+		a, b := pk, pk
+		for a > 0 && sm[a-1] > th && !used[a-1] {
+			a--
+		}
+		for b < len(sm)-1 && sm[b+1] > th && !used[b+1] {
+			b++
+		}
+		for i := max(0, a-2); i <= min(len(sm)-1, b+2); i++ {
+			used[i] = true
+		}
+		// The band's edges are the steepest rise and fall of the profile: the top bars and the
+		// feet of the glyphs, half-way through any blur.
+		top, bot := a, b
+		var dTop, dBot float64
+		for i := max(a-2, 1); i <= min(b+2, len(sm)-2); i++ {
+			d := sm[i+1] - sm[i-1]
+			if d > dTop {
+				dTop, top = d, i
+			}
+			if -d > dBot {
+				dBot, bot = -d, i
+			}
+		}
+		if bot-top+1 >= 5 {
+			out = append(out, band{float64(top-off) + 0.5, float64(bot-off) + 0.5})
+		}
+	}
+	return out
+}
+
+// readBand resamples one band to the strip scale and reads it; score ranks competing bands.
+func readBand(ink plane, bd band, t, f float64) (Line, float64, bool) {
+	h := bd.y1 - bd.y0
+	if h < 6 {
+		return Line{}, 0, false
+	}
+	unit := h / GlyphRows
+	cx := float64(ink.w) / 2
+	a := affine{ox: 0, oy: bd.y0 - marginV*unit, unit: unit, cx: cx, t: t, f: 1}
+	W := int(float64(ink.w) / unit * scaleS)
+	if W < 20 || W > 20000 {
+		return Line{}, 0, false
+	}
+	strip := newPlane(W, stripH)
+	// Box-average over the source footprint of each strip pixel.
+	fp := unit / scaleS
+	n := max(1, int(math.Ceil(fp)))
+	for Y := 0; Y < stripH; Y++ {
+		for X := 0; X < W; X++ {
+			var s float32
+			for j := 0; j < n; j++ {
+				for i := 0; i < n; i++ {
+					x, y := a.src(float64(X)+(float64(i)+0.5)/float64(n), float64(Y)+(float64(j)+0.5)/float64(n))
+					s += ink.bilinear(x, y, 0)
+				}
+			}
+			strip.p[Y*W+X] = s / float32(n*n)
+		}
+	}
+	chars, score := classify(strip)
+	if len(chars) == 0 {
+		return Line{}, 0, false
+	}
+	a.f = f
+	var l Line
+	var sb strings.Builder
+	pitch := PitchUnits * scaleS
+	minConf := 1.0
+	for i, c := range chars {
+		if i > 0 {
+			prev := chars[i-1]
+			if float64(c.x1) > 0 && float64(c.x0+c.x1)/2-float64(prev.x0+prev.x1)/2 > 1.55*pitch {
+				sb.WriteByte(' ')
+			}
+		}
+		sb.WriteRune(c.r)
+		box := a.box(float64(c.x0), marginV*scaleS, float64(c.x1), marginV*scaleS+GlyphRows*scaleS)
+		l.Chars = append(l.Chars, Char{Rune: c.r, Box: box, Confidence: c.conf})
+		l.Box = l.Box.Union(box)
+		minConf = math.Min(minConf, c.conf)
+	}
+	l.Text = sb.String()
+	l.Confidence = minConf
+	l.ParseFields()
+	if l.Routing != "" && ValidRouting(l.Routing) {
+		score += 3
+	}
+	return l, score, true
+}
+
+type placed struct {
+	r      rune
+	x0, x1 int
+	score  float64
+	conf   float64
+}
+
+// classify segments and recognises a normalised strip by dynamic programming over character
+// placements: every column is either covered by a glyph (rewarded by its correlation with the
+// template) or skipped (penalised by the ink left unexplained), with at least a unit between glyphs.
+func classify(s plane) ([]placed, float64) {
+	tps := templates()
+	W := s.w
+	// Column sums of the strip and its square for window statistics.
+	colS := make([]float64, W+1)
+	colQ := make([]float64, W+1)
+	colInk := make([]float64, W)
+	for x := 0; x < W; x++ {
+		var a, q, bandInk float64
+		for y := 0; y < stripH; y++ {
+			v := float64(s.p[y*W+x])
+			a += v
+			q += v * v
+			if y >= marginV*scaleS && y < stripH-marginV*scaleS {
+				bandInk += v
+			}
+		}
+		colS[x+1] = colS[x] + a
+		colQ[x+1] = colQ[x] + q
+		colInk[x] = bandInk / (GlyphRows * scaleS)
+	}
+	ng := len(glyphs)
+	mH := marginH * scaleS
+	// best[g][x]: best correlation of glyph g with its glyph box starting at column x.
+	best := make([][]float32, ng)
+	for gi := 0; gi < ng; gi++ {
+		best[gi] = make([]float32, W)
+		for x := range best[gi] {
+			best[gi][x] = -1
+		}
+	}
+	{
+		for _, tp := range tps {
+			gi := tp.gi
+			for x := -mH; x+tp.w-mH <= W+mH; x++ {
+				p := x - mH // window left
+				lo, hi := max(p, 0), min(p+tp.w, W)
+				if hi-lo < tp.glyph/2 || x < 0 || x >= W {
+					continue
+				}
+				sum := colS[hi] - colS[lo]
+				sq := colQ[hi] - colQ[lo]
+				n := float64(tp.w * stripH)
+				vr := sq - sum*sum/n
+				if vr < 1e-3 {
+					continue
+				}
+				var dot float32
+				for y := 0; y < stripH; y++ {
+					row := s.p[y*W:]
+					trow := tp.t[y*tp.w:]
+					for i := lo - p; i < hi-p; i++ {
+						dot += trow[i] * row[p+i]
+					}
+				}
+				ncc := float32(float64(dot) / (float64(tp.norm) * math.Sqrt(vr)))
+				if ncc > best[gi][x] {
+					best[gi][x] = ncc
+				}
+			}
+		}
+	}
+	const (
+		tau    = 0.55 // correlation that breaks even
+		lambda = 0.6  // penalty per unexplained column at full ink
+	)
+	gap := scaleS // one unit
+	dp := make([]float64, W+1)
+	from := make([]int, W+1) // -1: skip from x-1; else glyph index*W + start
+	for i := range dp {
+		dp[i] = math.Inf(-1)
+	}
+	dp[0] = 0
+	gw := make([]int, ng)
+	for i, g := range glyphs {
+		gw[i] = int(math.Round(g.Width * scaleS))
+	}
+	for x := 0; x < W; x++ {
+		if math.IsInf(dp[x], -1) {
+			continue
+		}
+		if v := dp[x] - lambda*colInk[x]; v > dp[x+1] {
+			dp[x+1], from[x+1] = v, -1
+		}
+		for gi := 0; gi < ng; gi++ {
+			sc := float64(best[gi][x])
+			if sc < 0.2 {
+				continue
+			}
+			end := min(x+gw[gi]+gap, W)
+			if v := dp[x] + sc - tau; v > dp[end] {
+				dp[end], from[end] = v, gi*(W+1)+x
+			}
+		}
+	}
+	var out []placed
+	for x := W; x > 0; {
+		if from[x] == -1 {
+			x--
+			continue
+		}
+		gi, start := from[x]/(W+1), from[x]%(W+1)
+		out = append(out, placed{r: glyphs[gi].Rune, x0: start, x1: start + gw[gi], score: float64(best[gi][start])})
+		x = start
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	// Confidence: the correlation, reduced when another glyph fits the same place nearly as well.
+	var total float64
+	for i := range out {
+		p := &out[i]
+		second := float32(-1)
+		for gi := 0; gi < ng; gi++ {
+			if glyphs[gi].Rune == p.r {
+				continue
+			}
+			for dx := -2; dx <= 2; dx++ {
+				if x := p.x0 + dx; x >= 0 && x < W && best[gi][x] > second {
+					second = best[gi][x]
+				}
+			}
+		}
+		margin := math.Min(1, math.Max(0, (p.score-float64(second))/0.15))
+		p.conf = math.Max(0, math.Min(1, p.score)) * (0.5 + 0.5*margin)
+		total += p.score - tau
+	}
+	return out, total
+}
+
+// translate shifts every box by d.
+func (l *Line) translate(d image.Point) {
+	l.Box = l.Box.Add(d)
+	for i := range l.Chars {
+		l.Chars[i].Box = l.Chars[i].Box.Add(d)
+	}
 }
 
 // FindAndRead locates the MICR line in the clear band along the bottom of a whole check image and
 // reads it. Box and character boxes are in the coordinates of check.
 func FindAndRead(check image.Image) (Line, error) {
-	return Read(check)
+	if check == nil {
+		return Line{}, ErrBadImage
+	}
+	b := check.Bounds()
+	if b.Dx() < 16 || b.Dy() < 6 {
+		return Line{}, fmt.Errorf("%w: %dx%d", ErrBadImage, b.Dx(), b.Dy())
+	}
+	if b.Dx()*b.Dy() > maxPix {
+		return Line{}, fmt.Errorf("%w: %dx%d is too large", ErrBadImage, b.Dx(), b.Dy())
+	}
+	g := toGray(check)
+	f := 1
+	for g.w/f > 2400 {
+		f++
+	}
+	g = shrink(g, f)
+	// The clear band is the bottom 5/8 in of a check 2.75 to 3.66 in high: look at the bottom
+	// third first, then at overlapping strips up the image (a photo may hold the check anywhere).
+	var best Line
+	found := false
+	try := func(y0, y1 int) bool {
+		y0 = max(0, y0)
+		y1 = min(g.h, y1)
+		if y1-y0 < 8 {
+			return false
+		}
+		sub := plane{g.w, y1 - y0, g.p[y0*g.w : y1*g.w]}
+		l, err := readPlane(sub, float64(f))
+		if err != nil {
+			return false
+		}
+		l.translate(image.Pt(0, y0*f))
+		if !found || better(l, best) {
+			best, found = l, true
+		}
+		return ValidRouting(l.Routing) && l.Confidence > 0.3
+	}
+	if try(g.h*2/3, g.h) {
+		best.translate(b.Min)
+		return best, nil
+	}
+	step := max(g.h/8, 8)
+	for y := g.h - step*3; y > -step; y -= step {
+		if try(y, y+step*3) {
+			break
+		}
+	}
+	if !found {
+		return Line{}, ErrNoLine
+	}
+	best.translate(b.Min)
+	return best, nil
+}
+
+// better reports whether a is a more plausible MICR line than b.
+func better(a, b Line) bool {
+	va, vb := ValidRouting(a.Routing), ValidRouting(b.Routing)
+	if va != vb {
+		return va
+	}
+	return len(a.Chars)*int(100*a.Confidence+1) > len(b.Chars)*int(100*b.Confidence+1)
 }
