@@ -241,3 +241,23 @@ func judge(r *Report) {
 		}
 	}
 }
+
+// ToSource maps a rectangle of Document to the bounding box of its outline in the source photo.
+func (a Analysis) ToSource(r image.Rectangle) image.Rectangle {
+	q := a.Report.Corners
+	dw, dh := float64(a.Document.Rect.Dx()), float64(a.Document.Rect.Dy())
+	var fq [4][2]float64
+	for i, p := range q {
+		fq[i] = [2]float64{float64(p.X), float64(p.Y)}
+	}
+	h := homography(dw, dh, fq)
+	out := image.Rectangle{Min: image.Pt(math.MaxInt32, math.MaxInt32), Max: image.Pt(math.MinInt32, math.MinInt32)}
+	for _, p := range [4][2]int{{r.Min.X, r.Min.Y}, {r.Max.X, r.Min.Y}, {r.Max.X, r.Max.Y}, {r.Min.X, r.Max.Y}} {
+		x, y := h(float64(p[0]), float64(p[1]))
+		out.Min.X = min(out.Min.X, int(math.Floor(x)))
+		out.Min.Y = min(out.Min.Y, int(math.Floor(y)))
+		out.Max.X = max(out.Max.X, int(math.Ceil(x)))
+		out.Max.Y = max(out.Max.Y, int(math.Ceil(y)))
+	}
+	return out.Intersect(image.Rect(0, 0, a.Report.Width, a.Report.Height))
+}

@@ -1,0 +1,597 @@
+// Package check reads and verifies photos of US bank checks: it finds and rectifies the check
+// (imagequal), reads the printed fields with Tesseract (ocr) guided by the layout anchors every
+// check carries ("PAY TO THE ORDER OF", "DATE", "$", "DOLLARS", "MEMO"), reads the E-13B MICR line
+// (micr), and verifies what it read: routing checksum, courtesy against legal amount, MICR against
+// printed check number, date, signature, signs of local editing, and earlier deposits of the same
+// check. Doubts are reported as "uncertain", never as fraud.
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/perception/check/micr"
+	"github.com/parleyhq/parley/perception/imagequal"
+	"github.com/parleyhq/parley/perception/ocr"
+)
+
+// ErrNotCheck means the image does not look like a check.
+var ErrNotCheck = errors.New("check: this does not look like a check")
+
+// NotCheckText is what the customer is told when the photo is not a check.
+const NotCheckText = "this does not look like a check"
+
+// Field is one value read from the check.
+type Field struct {
+	Text       string          `json:"text"`
+	Confidence float64         `json:"confidence"`
+	Box        image.Rectangle `json:"box"` // in the rectified check
+	// How says where the value came from: page (full-page reading), crop (a field crop read
+	// again), micr, or enhanced (read again on the enhanced image).
+	How string `json:"how,omitempty"`
+}
+
+// Found reports whether the field was read.
+func (f Field) Found() bool { return f.Text != "" }
+
+// MICRLine is the MICR line as read.
+type MICRLine struct {
+	Text        string          `json:"text"`
+	Routing     string          `json:"routing,omitempty"`
+	Account     string          `json:"account,omitempty"`
+	CheckNumber string          `json:"check_number,omitempty"`
+	Confidence  float64         `json:"confidence"`
+	Box         image.Rectangle `json:"box"`
+}
+
+// Reading is everything read from one photo of a check.
+type Reading struct {
+	IsCheck bool             `json:"is_check"`
+	Quality imagequal.Report `json:"quality"`
+	// Amount is what the check pays: the legal (written) amount when read, as banks do, otherwise
+	// the courtesy (numeric) amount.
+	Amount         float64         `json:"amount"`
+	CourtesyAmount float64         `json:"courtesy_amount"`
+	LegalAmount    float64         `json:"legal_amount_value"`
+	Courtesy       Field           `json:"courtesy"`
+	Legal          Field           `json:"legal_amount"`
+	Payee          Field           `json:"payee"`
+	Date           Field           `json:"date"` // Text is ISO 8601 (2026-11-20)
+	Memo           Field           `json:"memo"`
+	CheckNumber    Field           `json:"check_number"`
+	Signature      bool            `json:"signature"`
+	SignatureBox   image.Rectangle `json:"signature_box"`
+	MICR           *MICRLine       `json:"micr,omitempty"`
+	Routing        Field           `json:"routing"`
+	Account        Field           `json:"account"`
+	Verification   []Verdict       `json:"verification"`
+	// Enhanced is true when the fields come from a second reading of the enhanced image.
+	Enhanced    bool   `json:"enhanced"`
+	Fingerprint string `json:"fingerprint,omitempty"`
+	// Text is the full-page OCR text, for debugging and search.
+	Text string `json:"text,omitempty"`
+
+	doc   *image.Gray
+	an    imagequal.Analysis
+	words []ocr.Word
+}
+
+// Document returns the rectified check image the fields were read from.
+func (r *Reading) Document() *image.Gray { return r.doc }
+
+// ToSource maps a box of the rectified check to the source photo.
+func (r *Reading) ToSource(b image.Rectangle) image.Rectangle {
+	if r.an.Document == nil || b.Empty() {
+		return b
+	}
+	return r.an.ToSource(b)
+}
+
+// Reader reads checks. It is safe for concurrent use.
+type Reader struct {
+	pool  *ocr.Pool
+	now   func() time.Time
+	store FingerprintStore
+}
+
+// Options configure a Reader.
+type Options struct {
+	// Now is the clock for the date checks; time.Now when nil.
+	Now func() time.Time
+	// Store holds fingerprints of deposited checks; duplicate detection is skipped when nil.
+	Store FingerprintStore
+}
+
+// NewReader returns a Reader that reads through pool.
+func NewReader(pool *ocr.Pool, o Options) *Reader {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Reader{pool: pool, now: o.Now, store: o.Store}
+}
+
+// Read reads and verifies the check in img. A photo that is not a check gives a Reading with
+// IsCheck false and ErrNotCheck.
+func (r *Reader) Read(ctx context.Context, img image.Image) (*Reading, error) {
+	an := imagequal.Analyze(img)
+	rd, err := r.readDoc(ctx, an.Document, "page")
+	if err != nil {
+		return nil, err
+	}
+	rd.an = an
+	rd.Quality = an.Report
+	if !rd.IsCheck {
+		return rd, ErrNotCheck
+	}
+	r.verify(ctx, rd)
+	if needsRetry(rd) {
+		enh := imagequal.Enhance(an.Document, imagequal.DefaultEnhance)
+		if rd2, err := r.readDoc(ctx, enh, "enhanced"); err == nil && rd2.IsCheck {
+			rd2.an, rd2.Quality, rd2.Enhanced = an, an.Report, true
+			r.verify(ctx, rd2)
+			if score(rd2) > score(rd) {
+				rd = rd2
+			} else {
+				fillMissing(rd, rd2)
+				r.verify(ctx, rd)
+			}
+		}
+	}
+	return rd, nil
+}
+
+// needsRetry reports whether the first reading disagrees with itself or misses a key field.
+func needsRetry(rd *Reading) bool {
+	for _, v := range rd.Verification {
+		if v.Name == VerifyAmounts && v.Status != Pass {
+			return true
+		}
+		if v.Name == VerifyCheckNumber && v.Status != Pass && rd.MICR != nil && rd.MICR.CheckNumber != "" && rd.CheckNumber.How != "micr" {
+			return true
+		}
+	}
+	return !rd.Date.Found() || rd.Amount == 0
+}
+
+// score ranks two readings of the same check: verifications passed, then fields found.
+func score(rd *Reading) int {
+	s := 0
+	for _, v := range rd.Verification {
+		if v.Status == Pass {
+			s += 10
+		}
+	}
+	for _, f := range []Field{rd.Courtesy, rd.Legal, rd.Payee, rd.Date, rd.CheckNumber, rd.Memo} {
+		if f.Found() {
+			s++
+		}
+	}
+	return s
+}
+
+// fillMissing copies into a the fields that only b read.
+func fillMissing(a, b *Reading) {
+	for _, p := range []struct{ dst, src *Field }{{&a.Payee, &b.Payee}, {&a.Date, &b.Date},
+		{&a.Memo, &b.Memo}, {&a.CheckNumber, &b.CheckNumber}} {
+		if !p.dst.Found() && p.src.Found() {
+			*p.dst = *p.src
+		}
+	}
+	if a.Amount == 0 && b.Amount != 0 {
+		a.Amount, a.Courtesy, a.Legal, a.CourtesyAmount, a.LegalAmount = b.Amount, b.Courtesy, b.Legal, b.CourtesyAmount, b.LegalAmount
+	}
+}
+
+// readDoc reads the fields of a rectified check.
+func (r *Reader) readDoc(ctx context.Context, doc *image.Gray, how string) (*Reading, error) {
+	W, H := doc.Rect.Dx(), doc.Rect.Dy()
+	dpi := int(math.Round(float64(W) / 6))
+	page, err := r.pool.Read(ctx, doc, ocr.Options{PSM: ocr.PSMAuto, DPI: dpi})
+	if err != nil {
+		return nil, err
+	}
+	rd := &Reading{doc: doc, words: page.Words, Text: page.Text}
+	l := layout{W: W, H: H, words: page.Words}
+	crop := func(b image.Rectangle, o ocr.Options) ocr.Result {
+		b = b.Intersect(doc.Rect)
+		if b.Dx() < 8 || b.Dy() < 8 {
+			return ocr.Result{}
+		}
+		o.DPI = dpi
+		res, err := r.pool.Read(ctx, doc.SubImage(b), o)
+		if err != nil {
+			return ocr.Result{}
+		}
+		return res
+	}
+
+	anchors := 0
+	payA, hasPay := l.find(func(s string) bool { return s == "order" || s == "pay" })
+	if hasPay {
+		anchors++
+		if of, ok := l.find(func(s string) bool { return s == "of" }); ok && l.sameBand(of, payA) {
+			payA = of
+		} else if or, ok := l.find(func(s string) bool { return s == "order" }); ok {
+			payA = or
+			if of, ok := l.rightOf(or, 0.1*float64(W)); ok && norm(of.Text) == "of" {
+				payA = of
+			}
+		}
+	}
+	dateA, hasDate := l.find(func(s string) bool { return s == "date" })
+	dollarA, hasDollar := l.find(func(s string) bool { return s == "dollars" })
+	memoA, hasMemo := l.find(func(s string) bool { return s == "memo" })
+	for _, ok := range []bool{hasDate, hasDollar, hasMemo} {
+		if ok {
+			anchors++
+		}
+	}
+
+	// Courtesy amount: the box right of the payee line, read again as one line of digits.
+	var amtBox image.Rectangle
+	if w, ok := l.find(func(s string) bool { return strings.HasPrefix(s, "$") }); ok && w.Box.Min.X > W/2 {
+		anchors++
+		h := w.Box.Dy()
+		amtBox = image.Rect(w.Box.Min.X-h/2, w.Box.Min.Y-h/2, min(W, w.Box.Min.X+W/4), w.Box.Max.Y+h/2)
+	} else if hasPay {
+		h := payA.Box.Dy()
+		amtBox = image.Rect(W*70/100, payA.Box.Min.Y-2*h, W*99/100, payA.Box.Max.Y+h)
+	} else {
+		amtBox = image.Rect(W*70/100, H*25/100, W*99/100, H*50/100)
+	}
+	if res := crop(amtBox.Inset(-2), ocr.Options{PSM: ocr.PSMSingleLine, Whitelist: "$0123456789.,*"}); res.Text != "" {
+		if v, err := ParseCourtesy(res.Text); err == nil && v > 0 {
+			rd.CourtesyAmount = v
+			rd.Courtesy = Field{Text: fmt.Sprintf("%.2f", v), Confidence: res.Confidence, Box: wordsBox(res.Words, amtBox), How: "crop"}
+		}
+	}
+	if rd.CourtesyAmount == 0 {
+		for _, w := range l.in(amtBox) {
+			if v, err := ParseCourtesy(w.Text); err == nil && v > 0 && strings.ContainsAny(w.Text, ".,") {
+				rd.CourtesyAmount = v
+				rd.Courtesy = Field{Text: fmt.Sprintf("%.2f", v), Confidence: w.Confidence, Box: w.Box, How: how}
+				break
+			}
+		}
+	}
+
+	// Legal amount: the line with the most number words.
+	if line, conf, box := l.legalLine(dollarA, hasDollar); line != "" {
+		v, err := ParseLegal(line)
+		if err != nil || (rd.CourtesyAmount > 0 && math.Abs(v-rd.CourtesyAmount) > 0.005) {
+			// Read the line again on its own before trusting or rejecting it.
+			if res := crop(box.Inset(-box.Dy()/3), ocr.Options{PSM: ocr.PSMSingleLine}); res.Text != "" {
+				if v2, err2 := ParseLegal(res.Text); err2 == nil && (err != nil || math.Abs(v2-rd.CourtesyAmount) < 0.005) {
+					v, err, line, conf = v2, nil, res.Text, res.Confidence
+				}
+			}
+		}
+		if err == nil {
+			anchors++
+			rd.LegalAmount = v
+			rd.Legal = Field{Text: cleanLegal(line), Confidence: conf, Box: box, How: how}
+		}
+	}
+	rd.Amount = rd.LegalAmount
+	if rd.Amount == 0 {
+		rd.Amount = rd.CourtesyAmount
+	}
+
+	// Date: right of the DATE anchor, else any date in the upper half.
+	if hasDate {
+		t := l.textRight(dateA, W)
+		if d, err := ParseDate(t); err == nil {
+			rd.Date = Field{Text: d.Format(time.DateOnly), Confidence: l.confRight(dateA, W), Box: l.boxRight(dateA, W), How: how}
+		} else {
+			h := dateA.Box.Dy()
+			b := image.Rect(dateA.Box.Max.X, dateA.Box.Min.Y-h/2, min(W, dateA.Box.Max.X+W*30/100), dateA.Box.Max.Y+h/2)
+			if res := crop(b, ocr.Options{PSM: ocr.PSMSingleLine}); res.Text != "" {
+				if d, err := ParseDate(res.Text); err == nil {
+					rd.Date = Field{Text: d.Format(time.DateOnly), Confidence: res.Confidence, Box: b, How: "crop"}
+				}
+			}
+		}
+	}
+	if !rd.Date.Found() {
+		for _, line := range page.Lines() {
+			if line[0].Box.Min.Y > H/2 {
+				continue
+			}
+			if d, err := ParseDate(joinWords(line)); err == nil {
+				rd.Date = Field{Text: d.Format(time.DateOnly), Confidence: meanConf(line), Box: wordsBox(line, image.Rectangle{}), How: how}
+				break
+			}
+		}
+	}
+
+	// Payee: right of "ORDER OF", left of the amount box.
+	if hasPay {
+		var ws []ocr.Word
+		for _, w := range l.band(payA) {
+			if w.Box.Min.X > payA.Box.Max.X && w.Box.Max.X < amtBox.Min.X && strings.Trim(w.Text, "*-_—.") != "" {
+				if strings.HasPrefix(w.Text, "$") {
+					break
+				}
+				ws = append(ws, w)
+			}
+		}
+		ws = trimNoise(ws)
+		if len(ws) > 0 {
+			rd.Payee = Field{Text: strings.Trim(joinWords(ws), "*-_ "), Confidence: meanConf(ws), Box: wordsBox(ws, image.Rectangle{}), How: how}
+		}
+	}
+
+	// Memo: right of MEMO (or FOR) in the lower left.
+	if !hasMemo {
+		memoA, hasMemo = l.find(func(s string) bool { return s == "for" })
+		hasMemo = hasMemo && memoA.Box.Min.Y > H/2 && memoA.Box.Max.X < W/3
+	}
+	if hasMemo {
+		var ws []ocr.Word
+		for _, w := range l.band(memoA) {
+			if w.Box.Min.X > memoA.Box.Max.X && w.Box.Max.X < W*60/100 {
+				ws = append(ws, w)
+			}
+		}
+		ws = trimNoise(ws)
+		if len(ws) > 0 {
+			rd.Memo = Field{Text: joinWords(ws), Confidence: meanConf(ws), Box: wordsBox(ws, image.Rectangle{}), How: how}
+		}
+	}
+
+	// Check number: digits in the top right corner.
+	corner := image.Rect(W*68/100, 0, W, H*22/100)
+	for _, w := range l.in(corner) {
+		if t := fixDigits(strings.Trim(w.Text, "#No.: ")); digitsRe.MatchString(t) {
+			rd.CheckNumber = Field{Text: t, Confidence: w.Confidence, Box: w.Box, How: how}
+			break
+		}
+	}
+	if !rd.CheckNumber.Found() {
+		res := crop(corner, ocr.Options{PSM: ocr.PSMSparse, Whitelist: ocr.Digits})
+		for _, w := range res.Words {
+			if digitsRe.MatchString(w.Text) {
+				rd.CheckNumber = Field{Text: w.Text, Confidence: w.Confidence, Box: w.Box, How: "crop"}
+				break
+			}
+		}
+	}
+
+	// MICR line along the bottom.
+	if hasMICRInk(doc) {
+		rd.readMICR(doc, &anchors)
+	}
+
+	rd.Signature, rd.SignatureBox = signature(doc, page.Words)
+	rd.IsCheck = anchors >= 2 || (rd.CourtesyAmount > 0 && rd.LegalAmount > 0)
+	return rd, nil
+}
+
+// readMICR reads the MICR line and fills routing, account and (when not printed) check number.
+func (rd *Reading) readMICR(doc *image.Gray, anchors *int) {
+	if line, err := micr.FindAndRead(doc); err == nil && line.Text != "" {
+		rd.MICR = &MICRLine{Text: line.Text, Routing: line.Routing, Account: line.Account,
+			CheckNumber: line.CheckNumber, Confidence: line.Confidence, Box: line.Box}
+		if line.Routing != "" {
+			*anchors++
+			rd.Routing = Field{Text: line.Routing, Confidence: line.Confidence, Box: line.Box, How: "micr"}
+		}
+		if line.Account != "" {
+			rd.Account = Field{Text: line.Account, Confidence: line.Confidence, Box: line.Box, How: "micr"}
+		}
+		if !rd.CheckNumber.Found() && line.CheckNumber != "" {
+			rd.CheckNumber = Field{Text: strings.TrimLeft(line.CheckNumber, "0"), Confidence: line.Confidence, Box: line.Box, How: "micr"}
+		}
+	}
+}
+
+// hasMICRInk reports whether the print band along the bottom holds a row of characters across
+// its left half (where the routing number sits), so checks without a MICR line skip the reader.
+// Signatures, which dip into the band on the right, do not count.
+func hasMICRInk(doc *image.Gray) bool {
+	W, H := doc.Rect.Dx(), doc.Rect.Dy()
+	band := image.Rect(W*4/100, H*80/100, W*60/100, H*97/100)
+	vals := make([]uint8, 0, band.Dx()*band.Dy())
+	for y := band.Min.Y; y < band.Max.Y; y++ {
+		vals = append(vals, doc.Pix[y*doc.Stride+band.Min.X:y*doc.Stride+band.Max.X]...)
+	}
+	if len(vals) == 0 {
+		return false
+	}
+	slices.Sort(vals)
+	paper := int(vals[len(vals)*3/4])
+	cols := 0
+	for x := band.Min.X; x < band.Max.X; x++ {
+		n := 0
+		for y := band.Min.Y; y < band.Max.Y; y++ {
+			if int(doc.Pix[y*doc.Stride+x]) < paper-80 {
+				n++
+			}
+		}
+		// A ruled line darkens one or two rows of every column; a character darkens several.
+		if n >= 3 && n < band.Dy()*3/4 {
+			cols++
+		}
+	}
+	return float64(cols)/float64(band.Dx()) > 0.25
+}
+
+// cleanLegal trims fill characters and the trailing DOLLARS from a legal amount line.
+func cleanLegal(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if i := strings.Index(strings.ToLower(s), "dollars"); i > 0 {
+		s = s[:i]
+	}
+	return strings.Trim(s, "*-_=~— ")
+}
+
+// trimNoise drops leading and trailing one-character words (line ends and ruling read as text).
+func trimNoise(ws []ocr.Word) []ocr.Word {
+	for len(ws) > 0 && len([]rune(strings.Trim(ws[0].Text, "*-_—.|"))) <= 1 {
+		ws = ws[1:]
+	}
+	for len(ws) > 0 && len([]rune(strings.Trim(ws[len(ws)-1].Text, "*-_—.|"))) <= 1 {
+		ws = ws[:len(ws)-1]
+	}
+	return ws
+}
+
+func norm(s string) string {
+	return strings.ToLower(strings.TrimFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '$')
+	}))
+}
+
+func joinWords(ws []ocr.Word) string {
+	parts := make([]string, len(ws))
+	for i, w := range ws {
+		parts[i] = w.Text
+	}
+	return strings.Join(parts, " ")
+}
+
+func meanConf(ws []ocr.Word) float64 {
+	if len(ws) == 0 {
+		return 0
+	}
+	s := 0.0
+	for _, w := range ws {
+		s += w.Confidence
+	}
+	return s / float64(len(ws))
+}
+
+// wordsBox returns the union of the words' boxes offset by nothing (they are in document
+// coordinates already), or def when there are none.
+func wordsBox(ws []ocr.Word, def image.Rectangle) image.Rectangle {
+	if len(ws) == 0 {
+		return def
+	}
+	b := ws[0].Box
+	for _, w := range ws[1:] {
+		b = b.Union(w.Box)
+	}
+	return b
+}
+
+// layout answers geometric questions about the words of a page.
+type layout struct {
+	W, H  int
+	words []ocr.Word
+}
+
+// find returns the first word whose normalised text satisfies ok.
+func (l layout) find(ok func(string) bool) (ocr.Word, bool) {
+	for _, w := range l.words {
+		if ok(norm(w.Text)) {
+			return w, true
+		}
+	}
+	return ocr.Word{}, false
+}
+
+// sameBand reports whether two words sit on the same text line.
+func (l layout) sameBand(a, b ocr.Word) bool {
+	ca := (a.Box.Min.Y + a.Box.Max.Y) / 2
+	return ca > b.Box.Min.Y-b.Box.Dy()/2 && ca < b.Box.Max.Y+b.Box.Dy()/2
+}
+
+// band returns the words on the anchor's text line, left to right.
+func (l layout) band(a ocr.Word) []ocr.Word {
+	var out []ocr.Word
+	for _, w := range l.words {
+		c := (w.Box.Min.Y + w.Box.Max.Y) / 2
+		h := max(a.Box.Dy(), 10)
+		if c >= a.Box.Min.Y-h*6/10 && c <= a.Box.Max.Y+h*6/10 {
+			out = append(out, w)
+		}
+	}
+	slices.SortFunc(out, func(x, y ocr.Word) int { return x.Box.Min.X - y.Box.Min.X })
+	return out
+}
+
+// rightOf returns the nearest word right of a on its line within maxGap pixels.
+func (l layout) rightOf(a ocr.Word, maxGap float64) (ocr.Word, bool) {
+	for _, w := range l.band(a) {
+		if w.Box.Min.X > a.Box.Max.X && float64(w.Box.Min.X-a.Box.Max.X) < maxGap {
+			return w, true
+		}
+	}
+	return ocr.Word{}, false
+}
+
+// in returns the words whose centre lies in b.
+func (l layout) in(b image.Rectangle) []ocr.Word {
+	var out []ocr.Word
+	for _, w := range l.words {
+		c := image.Pt((w.Box.Min.X+w.Box.Max.X)/2, (w.Box.Min.Y+w.Box.Max.Y)/2)
+		if c.In(b) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func (l layout) wordsRight(a ocr.Word, maxX int) []ocr.Word {
+	var ws []ocr.Word
+	for _, w := range l.band(a) {
+		if w.Box.Min.X > a.Box.Max.X && w.Box.Max.X <= maxX {
+			ws = append(ws, w)
+		}
+	}
+	return ws
+}
+
+func (l layout) textRight(a ocr.Word, maxX int) string { return joinWords(l.wordsRight(a, maxX)) }
+func (l layout) confRight(a ocr.Word, maxX int) float64 {
+	return meanConf(l.wordsRight(a, maxX))
+}
+func (l layout) boxRight(a ocr.Word, maxX int) image.Rectangle {
+	return wordsBox(l.wordsRight(a, maxX), a.Box)
+}
+
+// legalLine finds the legal amount: the text line with the most number words, cut at DOLLARS.
+func (l layout) legalLine(dollars ocr.Word, hasDollars bool) (string, float64, image.Rectangle) {
+	var best []ocr.Word
+	bestN := 0
+	var lines [][]ocr.Word
+	for i, w := range l.words {
+		if i == 0 || w.Block != l.words[i-1].Block || w.Line != l.words[i-1].Line {
+			lines = append(lines, nil)
+		}
+		lines[len(lines)-1] = append(lines[len(lines)-1], w)
+	}
+	if hasDollars {
+		lines = append(lines, l.band(dollars))
+	}
+	for _, line := range lines {
+		n := 0
+		for _, w := range line {
+			t := correct(norm(w.Text))
+			if _, ok := smallNumbers[t]; ok || scales[t] != 0 || strings.Contains(w.Text, "/100") {
+				n++
+			}
+		}
+		if n > bestN {
+			best, bestN = line, n
+		}
+	}
+	if bestN == 0 {
+		return "", 0, image.Rectangle{}
+	}
+	var ws []ocr.Word
+	for _, w := range best {
+		if norm(w.Text) == "dollars" {
+			break
+		}
+		ws = append(ws, w)
+	}
+	ws = trimNoise(ws)
+	return joinWords(ws), meanConf(ws), wordsBox(ws, image.Rectangle{})
+}
