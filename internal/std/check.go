@@ -1,0 +1,5 @@
+package std
+
+import (
+	_ "github.com/parleyhq/parley/perception/check" // image.check: check reading and verification
+)
