@@ -124,10 +124,16 @@ function subscribe(id) {
     if (app.state) { app.state.affect = { ...(app.state.affect || {}), ...affect }; renderAffect(app.state.affect); }
     if (d.style) renderStyle(d.style);
   });
+  on('slot', (d) => {
+    if (!d.name || !d.slot || !app.state) return;
+    app.state.slots = { ...(app.state.slots || {}), [d.name]: d.slot };
+    renderSlots(app.state.slots);
+  });
+  on('skill', (d) => { if (d.to) $('st-skill').textContent = humanize(d.to); });
   on('observation', (d) => {
     const o = d.observation || d;
     if (o.kind === 'transcript') {
-      const text = typeof o.value === 'string' ? o.value : (o.value && o.value.text) || o.text;
+      const text = o.text || (typeof o.value === 'string' ? o.value : o.value && o.value.text);
       const mid = d.message_id || (o.source && o.source.message_id) || o.message_id;
       if (text) setTranscript(mid, text);
     }
@@ -313,7 +319,7 @@ function previewNode(file, kind) {
 
 function renderAttachments() {
   ui.attachments.replaceChildren(...app.files.map((f, i) => el('span', { class: 'attachment' },
-    `${{ image: '🖼', audio: '🔊', video: '🎞' }[kindOf(f)] || ''} ${f.name}`,
+    `${{ image: '▣', audio: '♪', video: '▶' }[kindOf(f)] || ''} ${f.name}`,
     el('button', { type: 'button', class: 'x', 'aria-label': 'Remove ' + f.name, text: '×', onclick: () => { app.files.splice(i, 1); renderAttachments(); } }))));
 }
 
@@ -503,7 +509,7 @@ function onLiveMessage(data) {
       if (m.text) {
         const b = addBubble('user voice live', {});
         b.body.append(el('p', { class: 'part part-text transcript-live', text: m.text }));
-        b.meta.append(el('span', { class: 'muted', text: '🎙 live' }));
+        b.meta.append(el('span', { class: 'muted', text: '♪ live' }));
       }
       setLiveStatus('Thinking…');
       break;
@@ -583,7 +589,7 @@ function sendFrame(canvas) {
   const jpeg = canvas.toDataURL('image/jpeg', 0.75).split(',')[1];
   sendJSON({ type: 'frame', jpeg });
   live.frames++;
-  ui.frames.textContent = `📷 ${live.frames} frames`;
+  ui.frames.textContent = `▶ ${live.frames} camera frames sent`;
   document.body.dataset.frames = String(live.frames);
 }
 

@@ -87,7 +87,7 @@ export function renderPart(p) {
     case 'document':
       if (!url) break;
       return el('p', { class: 'part part-document' },
-        el('a', { href: url, download: '', class: 'doc', text: '📄 ' + (label || 'document') }),
+        el('a', { href: url, download: '', class: 'doc', text: '⤓ ' + (label || 'document') }),
         p.mime ? el('span', { class: 'muted', text: ' ' + mimeLabel(p.mime) }) : null);
     case 'action':
       return el('span', { class: 'part part-action badge badge-action', title: p.url || '', text: '⚡ ' + (label || 'action') });
@@ -127,7 +127,7 @@ export function pct(x) {
 }
 
 /** modalityIcon is a small glyph per evidence modality. */
-export const modalityIcon = { text: '⌨', voice: '🎙', image: '🖼', video: '🎥' };
+export const modalityIcon = { text: '✎', voice: '♪', image: '▣', video: '▶' };
 
 /** meter renders an accessible horizontal meter for a value in [0,1]. */
 export function meter(name, label, value) {

@@ -1,0 +1,214 @@
+// Browser scenarios for Parley's web chat, run by the Go tests in test/e2e (web_test.go), which start
+// the server and pass its URL. Usage: node run.mjs SCENARIO. Environment:
+//   PARLEY_URL        server base URL (required)
+//   PARLEY_CHROMIUM   browser binary (default /usr/bin/chromium)
+//   PARLEY_SCREENSHOTS directory for screenshots (default: none)
+//   FAKE_AUDIO        WAV file the fake microphone plays
+//   SPEECH_SECONDS    how long the speech in FAKE_AUDIO lasts
+//   IMAGE             picture to upload (chat scenario)
+//   EXPECT_TRANSCRIPT regular expression the transcript must match (voice scenarios)
+// Exit status 0 means every assertion held.
+import { chromium } from 'playwright-core';
+import path from 'node:path';
+
+const base = process.env.PARLEY_URL;
+const scenario = process.argv[2];
+const shots = process.env.PARLEY_SCREENSHOTS || '';
+const WAIT = 20000; // per step; the Go test bounds the whole run
+
+function fail(msg) { throw new Error(msg); }
+function log(...a) { console.log(`[${scenario}]`, ...a); }
+
+async function shot(page, name) {
+  if (!shots) return;
+  const file = path.join(shots, `${scenario}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  log('screenshot', file);
+}
+
+async function launch() {
+  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+  if (process.env.FAKE_AUDIO) args.push(`--use-file-for-fake-audio-capture=${process.env.FAKE_AUDIO}`);
+  return chromium.launch({ executablePath: process.env.PARLEY_CHROMIUM || '/usr/bin/chromium', headless: true, args });
+}
+
+// openChat opens the chat, failing the run on any uncaught page error.
+async function openChat(context, hash = '') {
+  const page = await context.newPage();
+  page.on('console', (m) => { if (['error', 'warning'].includes(m.type())) log('console', m.type(), m.text()); });
+  page.on('pageerror', (e) => { page.errors.push(e); log('page error', e.message); });
+  page.errors = [];
+  await page.goto(base + '/' + hash);
+  await page.waitForSelector('body[data-ready=true]', { timeout: WAIT });
+  return page;
+}
+
+// lastReplyText waits for a Parley reply after `after` bot bubbles and returns its text.
+async function waitReply(page, after) {
+  await page.waitForFunction((n) => document.querySelectorAll('li.msg.bot').length > n, after, { timeout: WAIT });
+  const r = page.locator('li.msg.bot').nth(after);
+  const text = (await r.innerText()).trim();
+  if (!text) fail('empty reply');
+  return { locator: r, text };
+}
+
+async function noErrors(page) {
+  if (page.errors.length) fail('uncaught page errors: ' + page.errors.map((e) => e.message).join('; '));
+  const failed = await page.locator('li.msg.failed').count();
+  if (failed) fail(`${failed} message(s) failed to send: ` + await page.locator('li.msg.failed .meta').first().innerText());
+}
+
+const scenarios = {
+  // chat: text turn with the amount slot, an image upload, reopening on a phone, the dashboard.
+  async chat(browser) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
+    const page = await openChat(context);
+    await page.selectOption('#pack', 'bank');
+    await page.fill('#text', 'I want to deposit a check for $1,250.75');
+    await page.press('#text', 'Enter');
+    const first = await waitReply(page, 0);
+    log('reply:', first.text.replace(/\s+/g, ' '));
+    const slot = page.locator('#slots li[data-slot=amount]');
+    await slot.waitFor({ timeout: WAIT });
+    await page.waitForFunction(() => /1,250\.75/.test(document.querySelector('#slots li[data-slot=amount] .slot-value')?.textContent || ''), null, { timeout: WAIT });
+    const slotText = (await slot.innerText()).replace(/\s+/g, ' ');
+    log('amount slot:', slotText);
+    if (!(await slot.locator('.chip[data-modality=text]').count())) fail('amount slot shows no text evidence chip');
+    const conv = await page.evaluate(() => document.body.dataset.conversation);
+    if (!conv) fail('no conversation id');
+    await shot(page, 'text');
+
+    // Image upload: the picture shows in the thread and the server answers.
+    await page.setInputFiles('#file', process.env.IMAGE);
+    await page.locator('#attachments .attachment').waitFor({ timeout: WAIT });
+    await page.click('#send');
+    const img = page.locator('li.msg.user img.upload').last();
+    await img.waitFor({ timeout: WAIT });
+    await page.waitForFunction(() => {
+      const li = [...document.querySelectorAll('li.msg.user')].pop();
+      return li && li.dataset.messageId && !li.classList.contains('pending');
+    }, null, { timeout: WAIT });
+    const second = await waitReply(page, 1);
+    log('reply to image:', second.text.replace(/\s+/g, ' '));
+    await page.waitForFunction(() => {
+      const i = [...document.querySelectorAll('li.msg.user img.upload')].pop();
+      return i && i.complete && i.naturalWidth === 320;
+    }, null, { timeout: WAIT });
+    await noErrors(page);
+    await shot(page, 'image');
+
+    // The same conversation reopened on a phone-sized screen keeps its history and state.
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const p2 = await openChat(phone, '#c=' + encodeURIComponent(conv));
+    await p2.waitForFunction(() => document.querySelectorAll('li.msg.bot').length >= 2, null, { timeout: WAIT });
+    const thread = await p2.locator('#thread').innerText();
+    if (!thread.includes('$1,250.75')) fail('reopened conversation lacks the first message');
+    await shot(p2, 'phone');
+    await p2.click('#toggle-panel');
+    await p2.locator('#slots li[data-slot=amount]').waitFor({ state: 'visible', timeout: WAIT });
+    await shot(p2, 'phone-panel');
+    await noErrors(p2);
+
+    // The dashboard reads /v1/stats.
+    const dash = await context.newPage();
+    await dash.goto(base + '/dashboard.html');
+    await dash.locator('.stat').first().waitFor({ timeout: WAIT });
+    log('dashboard:', (await dash.locator('#stats').innerText()).replace(/\s+/g, ' ').slice(0, 300));
+    await shot(dash, 'dashboard');
+  },
+
+  // voicenote: hold the record button while the fake microphone speaks; the note is sent as WAV.
+  async voicenote(browser) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
+    const page = await openChat(context);
+    await page.selectOption('#pack', 'bank');
+    const hold = (Number(process.env.SPEECH_SECONDS) || 3) + 0.8;
+    const btn = page.locator('#record');
+    await btn.hover();
+    await page.mouse.down();
+    await page.waitForSelector('body[data-recording=true]', { timeout: WAIT });
+    await page.waitForTimeout(hold * 1000); // the fake microphone speaks in real time
+    await page.mouse.up();
+    const note = page.locator('li.msg.user.voice').first();
+    await note.waitFor({ timeout: WAIT });
+    await page.waitForFunction(() => document.querySelector('li.msg.user.voice')?.dataset.messageId, null, { timeout: WAIT });
+    const reply = await waitReply(page, 0);
+    log('reply:', reply.text.replace(/\s+/g, ' '));
+    const dur = await note.locator('audio').evaluate((a) => new Promise((res) => {
+      if (a.readyState >= 1) res(a.duration); else { a.onloadedmetadata = () => res(a.duration); a.load(); }
+    }));
+    log('recorded note seconds:', dur.toFixed(2));
+    if (!(dur > hold - 1.5)) fail(`voice note is ${dur}s, expected about ${hold}s`);
+    if (process.env.EXPECT_TRANSCRIPT) {
+      await page.waitForFunction(() => document.querySelector('li.msg.user.voice')?.dataset.transcript, null, { timeout: WAIT });
+      const tr = await note.getAttribute('data-transcript');
+      log('transcript:', tr);
+      if (!new RegExp(process.env.EXPECT_TRANSCRIPT, 'i').test(tr)) fail(`transcript "${tr}" does not match /${process.env.EXPECT_TRANSCRIPT}/`);
+    }
+    await noErrors(page);
+    await shot(page, 'note');
+  },
+
+  // live: a live call hears the fake microphone, shows the transcript, plays reply audio, then the
+  // camera sends frames over the same socket.
+  async live(browser) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
+    const page = await openChat(context);
+    await page.selectOption('#pack', 'bank');
+    await page.click('#live');
+    await page.waitForSelector('body[data-live=ready][data-mic=on]', { timeout: WAIT });
+    await page.locator('li.msg.user.live').first().waitFor({ timeout: 40000 });
+    const transcript = (await page.locator('li.msg.user.live').first().innerText()).trim();
+    log('live transcript:', transcript);
+    if (process.env.EXPECT_TRANSCRIPT && !new RegExp(process.env.EXPECT_TRANSCRIPT, 'i').test(transcript)) {
+      fail(`live transcript "${transcript}" does not match /${process.env.EXPECT_TRANSCRIPT}/`);
+    }
+    const reply = await waitReply(page, 0);
+    log('live reply:', reply.text.replace(/\s+/g, ' '));
+    await page.waitForSelector('li.msg.bot[data-audio]', { timeout: WAIT });
+    const audio = page.locator('li.msg.bot[data-audio] audio.live-audio, li.msg.bot[data-audio] .live-audio audio').first();
+    const dur = await audio.evaluate((a) => new Promise((res) => {
+      if (a.readyState >= 1) res(a.duration); else { a.onloadedmetadata = () => res(a.duration); a.onerror = () => res(-1); a.load(); }
+    }));
+    log('reply audio seconds:', dur.toFixed(2));
+    if (!(dur > 0.2)) fail('reply audio did not decode');
+    await shot(page, 'voice');
+
+    await page.click('#cam');
+    await page.waitForFunction(() => Number(document.body.dataset.frames || 0) >= 5, null, { timeout: WAIT });
+    log('camera frames sent:', await page.evaluate(() => document.body.dataset.frames));
+    if (await page.locator('#live-bar').isHidden()) fail('live call dropped while sending camera frames');
+    await shot(page, 'camera');
+    await page.click('#live-end');
+    await page.waitForFunction(() => !document.body.dataset.live, null, { timeout: WAIT });
+    await noErrors(page);
+  },
+};
+
+const run = scenarios[scenario];
+if (!base || !run) {
+  console.error('usage: PARLEY_URL=http://127.0.0.1:PORT node run.mjs ' + Object.keys(scenarios).join('|'));
+  process.exit(2);
+}
+const browser = await launch();
+let code = 0;
+try {
+  await run(browser);
+  log('ok');
+} catch (e) {
+  code = 1;
+  console.error(`[${scenario}] FAIL: ${e.message}`);
+  for (const ctx of browser.contexts()) {
+    for (const p of ctx.pages()) {
+      try {
+        await shot(p, 'failure-' + ctx.pages().indexOf(p));
+        const thread = await p.locator('#thread').innerText({ timeout: 1000 });
+        console.error(`[${scenario}] thread:`, thread.replace(/\s+/g, ' ').slice(-1500));
+      } catch { /* page gone */ }
+    }
+  }
+} finally {
+  await browser.close();
+}
+process.exit(code);

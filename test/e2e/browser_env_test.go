@@ -1,0 +1,191 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// browserEnv locates what the browser tests need: node, Debian's chromium and the Playwright scripts
+// with their installed node_modules (npm ci --prefix test/e2e/browser).
+type browserEnv struct {
+	node, chromium, scripts string
+	shots                   string // where screenshots go
+}
+
+// scenarioTimeout bounds one Playwright scenario, browser start included.
+const scenarioTimeout = 90 * time.Second
+
+func newBrowserEnv(t *testing.T) *browserEnv {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser tests are slow; skipped under -short")
+	}
+	_, file, _, _ := runtime.Caller(0)
+	scripts := filepath.Join(filepath.Dir(file), "browser")
+	chromium := os.Getenv("PARLEY_CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("browser tests need Chromium at %s (apt-get install chromium, or set PARLEY_CHROMIUM): %v", chromium, err)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("browser tests need Node.js (apt-get install nodejs npm)")
+	}
+	if _, err := os.Stat(filepath.Join(scripts, "node_modules", "playwright-core", "package.json")); err != nil {
+		t.Skipf("browser tests need playwright-core: run `npm ci --prefix %s`", scripts)
+	}
+	shots := os.Getenv("PARLEY_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return &browserEnv{node: node, chromium: chromium, scripts: scripts, shots: shots}
+}
+
+// run executes one scenario of run.mjs against the server at base and fails the test with the
+// script's output when any of its assertions fails.
+func (e *browserEnv) run(t *testing.T, scenario, base string, env map[string]string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), scenarioTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, e.node, filepath.Join(e.scripts, "run.mjs"), scenario)
+	cmd.Dir = e.scripts
+	cmd.Env = append(os.Environ(), "PARLEY_URL="+base, "PARLEY_CHROMIUM="+e.chromium, "PARLEY_SCREENSHOTS="+e.shots)
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.WaitDelay = 5 * time.Second
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+		t.Log(line)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("scenario %s did not finish within %s", scenario, scenarioTimeout)
+	}
+	if err != nil {
+		t.Fatalf("scenario %s failed: %v (screenshots in %s)", scenario, err, e.shots)
+	}
+}
+
+// speechWAV synthesises text with espeak-ng into a 16-bit mono PCM WAV with silence around the
+// speech (Chromium's fake microphone plays it) and returns its path and the speech length.
+func speechWAV(t *testing.T, text string) (string, time.Duration) {
+	t.Helper()
+	espeak, err := exec.LookPath("espeak-ng")
+	if err != nil {
+		t.Skip("voice browser tests need espeak-ng (apt-get install espeak-ng)")
+	}
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "espeak.wav")
+	if out, err := exec.Command(espeak, "-v", "en-us", "-s", "150", "-w", raw, text).CombinedOutput(); err != nil {
+		t.Fatalf("espeak-ng: %v: %s", err, out)
+	}
+	b, err := os.ReadFile(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rate, pcm, err := wavPCM(b)
+	if err != nil {
+		t.Fatalf("espeak-ng output: %v", err)
+	}
+	lead := make([]byte, 2*int(rate)*3/10) // 0.3 s
+	tail := make([]byte, 2*int(rate)*2)    // 2 s: long enough for end-of-utterance detection
+	path := filepath.Join(dir, "speech.wav")
+	if err := os.WriteFile(path, wavBytes(rate, append(append(lead, pcm...), tail...)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, time.Duration(len(pcm)/2) * time.Second / time.Duration(rate)
+}
+
+// wavPCM returns the sample rate and 16-bit mono PCM data of a WAV file.
+func wavPCM(b []byte) (uint32, []byte, error) {
+	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
+		return 0, nil, errors.New("not a RIFF WAVE file")
+	}
+	var rate uint32
+	for p := 12; p+8 <= len(b); {
+		id, size := string(b[p:p+4]), int(binary.LittleEndian.Uint32(b[p+4:]))
+		body := b[p+8:]
+		switch id {
+		case "fmt ":
+			if len(body) < 16 || binary.LittleEndian.Uint16(body[0:]) != 1 || binary.LittleEndian.Uint16(body[2:]) != 1 || binary.LittleEndian.Uint16(body[14:]) != 16 {
+				return 0, nil, errors.New("want 16-bit mono PCM")
+			}
+			rate = binary.LittleEndian.Uint32(body[4:])
+		case "data":
+			if rate == 0 {
+				return 0, nil, errors.New("data chunk before fmt chunk")
+			}
+			if size > len(body) || size < 0 { // streamed WAVs leave the size unset
+				size = len(body)
+			}
+			return rate, body[:size&^1], nil
+		}
+		p += 8 + size + size&1
+	}
+	return 0, nil, errors.New("no data chunk")
+}
+
+// wavBytes wraps 16-bit mono PCM in a WAV header.
+func wavBytes(rate uint32, pcm []byte) []byte {
+	var b bytes.Buffer
+	le := func(v any) { _ = binary.Write(&b, binary.LittleEndian, v) }
+	b.WriteString("RIFF")
+	le(uint32(36 + len(pcm)))
+	b.WriteString("WAVEfmt ")
+	le(uint32(16))
+	le(uint16(1))
+	le(uint16(1))
+	le(rate)
+	le(rate * 2)
+	le(uint16(2))
+	le(uint16(16))
+	b.WriteString("data")
+	le(uint32(len(pcm)))
+	b.Write(pcm)
+	return b.Bytes()
+}
+
+// testPNG renders a small picture (a receipt-like card with stripes) for the upload test.
+func testPNG(t *testing.T) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 320, 200))
+	for y := range 200 {
+		for x := range 320 {
+			c := color.RGBA{240, 244, 250, 255}
+			if y > 20 && y < 40 || (y/24)%2 == 0 && x > 30 && x < 290 && y > 60 {
+				c = color.RGBA{53, 88, 230, 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "photo.png")
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.2f", d.Seconds()) }
