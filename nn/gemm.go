@@ -28,15 +28,40 @@ func gemm(c, a []float32, m, k int, bp []float32, n int, ep *epilogue) {
 		cols := min(panel, n-c0)
 		for r := 0; r < m; r += 4 {
 			rows := min(4, m-r)
-			if rows == 4 {
-				kernel4(a[r*k:], k, bpp, &tile)
-			} else {
-				kernelRows(a[r*k:], k, rows, bpp, &tile)
+			if useAVX2 && rows == 4 && ep.act <= actRelu6 {
+				// bias, residual and activation are applied by the kernel; a full panel is
+				// written in place
+				var res *float32
+				if ep.res != nil {
+					res = &ep.res[r*n+c0]
+				}
+				if cols == panel {
+					kernel4x16(&a[r*k], k, k, &bpp[0], &ep.biasPad[c0], &c[r*n+c0], n, int(ep.act), res)
+					continue
+				}
+				if res != nil {
+					// the residual is read with the output's stride; stage it as a tile
+					for i := 0; i < rows; i++ {
+						copy(tile[i*panel:i*panel+cols], ep.res[(r+i)*n+c0:])
+						clear(tile[i*panel+cols : (i+1)*panel])
+					}
+					res = &tile[0]
+				}
+				kernel4x16(&a[r*k], k, k, &bpp[0], &ep.biasPad[c0], &tile[0], panel, int(ep.act), res)
+				for i := 0; i < rows; i++ {
+					copy(c[(r+i)*n+c0:(r+i)*n+c0+cols], tile[i*panel:i*panel+cols])
+				}
+				continue
 			}
+			kernelRows(a[r*k:], k, rows, bpp, &tile)
 			for i := 0; i < rows; i++ {
 				dst := c[(r+i)*n+c0 : (r+i)*n+c0+cols]
 				copy(dst, tile[i*panel:i*panel+cols])
-				ep.apply(dst, c0)
+				var res []float32
+				if ep.res != nil {
+					res = ep.res[(r+i)*n+c0:]
+				}
+				ep.applyRes(dst, ep.bias[c0:c0+cols], c0, res)
 			}
 		}
 	}

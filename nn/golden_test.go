@@ -10,12 +10,20 @@ import (
 	"testing"
 )
 
-// testInput mirrors bench/nn/common.js: values in [-1, 1) from a multiplicative hash of the index.
-func testInput(n int) []float32 {
-	x := make([]float32, n)
-	for i := range x {
-		h := uint32(uint64(i) * 2654435761)
-		x[i] = float32(float64(h)/4294967296*2 - 1)
+// testInput mirrors bench/nn/common.js: an image-like NHWC pattern in [-1, 1] (diagonal ramps with
+// sharp edges, per channel, plus a little hashed noise).
+func testInput(shape []int) []float32 {
+	h, w, c := shape[1], shape[2], shape[3]
+	x := make([]float32, h*w*c)
+	for y := 0; y < h; y++ {
+		for xx := 0; xx < w; xx++ {
+			for ch := 0; ch < c; ch++ {
+				i := (y*w+xx)*c + ch
+				ramp := (xx*3 + y*2 + ch*50) % 256
+				noise := uint32(uint64(i)*2654435761) % 16
+				x[i] = float32(float64(ramp+int(noise))/135.5 - 1)
+			}
+		}
 	}
 	return x
 }
@@ -55,7 +63,7 @@ func TestGolden(t *testing.T) {
 			if err := json.Unmarshal(raw, &g); err != nil {
 				t.Fatal(err)
 			}
-			outs, err := m.Predict(testInput(numel(g.Input)))
+			outs, err := m.Predict(testInput(g.Input))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,10 +99,20 @@ func BenchmarkBlazefaceBack(b *testing.B)  { benchModel(b, "blazeface") }
 
 func benchModel(b *testing.B, name string) {
 	m := loadTestModel(b, name)
-	copy(m.Input(), testInput(len(m.Input())))
+	copy(m.Input(), testInput(m.InputShape()))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		m.Run()
 	}
+}
+
+// TestGoldenGeneric runs the golden comparison on the plain-Go kernels used off amd64.
+func TestGoldenGeneric(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("already running the generic kernels")
+	}
+	useAVX2 = false
+	defer func() { useAVX2 = true }()
+	TestGolden(t)
 }

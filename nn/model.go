@@ -16,6 +16,14 @@ type Model struct {
 	outputs []*value
 	steps   []step
 	scratch []float32
+	// lastConv is the convolution buildOp just planned, offered to fuseResidual.
+	lastConv *convStep
+}
+
+func (m *Model) pendingConv() (*convStep, bool) {
+	c := m.lastConv
+	m.lastConv = nil
+	return c, c != nil
 }
 
 // step is one planned operation bound to its buffers.
@@ -113,12 +121,14 @@ func (m *Model) Predict(in []float32) ([][]float32, error) {
 func plan(mj *modelJSON, weights map[string]tensor) (*Model, error) {
 	nodes := map[string]*nodeJSON{}
 	used := map[string]bool{}
+	consumers := map[string][]*nodeJSON{}
 	for i := range mj.ModelTopology.Node {
 		n := &mj.ModelTopology.Node[i]
 		nodes[n.Name] = n
 		for _, in := range n.Input {
 			name, _, _ := parseInput(in)
 			used[name] = true
+			consumers[name] = append(consumers[name], n)
 		}
 	}
 	var outNames []string
@@ -148,7 +158,14 @@ func plan(mj *modelJSON, weights map[string]tensor) (*Model, error) {
 			return fmt.Errorf("%w: unknown input node %q", ErrFormat, name)
 		}
 		state[name] = 1
-		for _, in := range n.Input {
+		inputs := n.Input
+		if isAdd(n.Op) && len(inputs) == 2 {
+			// Compute the residual before the convolution that can absorb this addition.
+			if a, _, _ := parseInput(inputs[0]); nodes[a] != nil && isConv(nodes[a].Op) {
+				inputs = []string{inputs[1], inputs[0]}
+			}
+		}
+		for _, in := range inputs {
 			dep, _, _ := parseInput(in)
 			if err := visit(dep); err != nil {
 				return err
@@ -168,7 +185,15 @@ func plan(mj *modelJSON, weights map[string]tensor) (*Model, error) {
 	vals := map[string]*value{}
 	var live []*value // values that need a buffer, in creation order
 	var builders []func() step
+	fused := map[string]bool{}
 	for idx, n := range order {
+		if fused[n.Name] {
+			for _, in := range n.Input {
+				name, _, _ := parseInput(in)
+				vals[name].root().lastUse = idx
+			}
+			continue
+		}
 		a := attrs(n.Attr)
 		var ins []*value
 		for _, in := range n.Input {
@@ -241,6 +266,9 @@ func plan(mj *modelJSON, weights map[string]tensor) (*Model, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s (%s): %w", n.Name, n.Op, err)
 		}
+		if c, ok := m.pendingConv(); ok {
+			fuseResidual(c, n, out, consumers, vals, fused)
+		}
 		out.lastUse = idx
 		out.producedAt = idx
 		live = append(live, out)
@@ -304,4 +332,44 @@ func plan(mj *modelJSON, weights map[string]tensor) (*Model, error) {
 		m.steps = append(m.steps, b())
 	}
 	return m, nil
+}
+
+func isAdd(op string) bool  { return op == "Add" || op == "AddV2" }
+func isConv(op string) bool { return op == "Conv2D" || op == "_FusedConv2D" }
+
+// fuseResidual folds "conv → Add(residual) → Relu" into the convolution when the convolution's
+// only reader is the addition, the residual is already computed and has the same shape, and the
+// convolution has no activation of its own. The Add (and Relu) then alias the convolution output.
+func fuseResidual(c *convStep, n *nodeJSON, out *value, consumers map[string][]*nodeJSON, vals map[string]*value, fused map[string]bool) {
+	if c.ep.act != actLinear || len(consumers[n.Name]) != 1 {
+		return
+	}
+	add := consumers[n.Name][0]
+	if !isAdd(add.Op) || len(add.Input) != 2 {
+		return
+	}
+	var res *value
+	for _, in := range add.Input {
+		name, k, ctrl := parseInput(in)
+		if ctrl || k != 0 {
+			return
+		}
+		if name != n.Name {
+			res = vals[name]
+		}
+	}
+	if res == nil || res.konst != nil || res.shape == nil || numel(res.shape) != numel(out.shape) {
+		return
+	}
+	c.resVal = res
+	fused[add.Name] = true
+	vals[add.Name] = &value{name: add.Name, shape: out.shape, alias: out, buf: -1}
+	if next := consumers[add.Name]; len(next) == 1 && (next[0].Op == "Relu" || next[0].Op == "Relu6") {
+		c.ep.act = actRelu
+		if next[0].Op == "Relu6" {
+			c.ep.act = actRelu6
+		}
+		fused[next[0].Name] = true
+		vals[next[0].Name] = &value{name: next[0].Name, shape: out.shape, alias: out, buf: -1}
+	}
 }

@@ -37,14 +37,29 @@ func parseActivation(s string) (activation, error) {
 
 // epilogue adds the bias (and a residual) to a run of output channels and applies the activation.
 type epilogue struct {
-	act   activation
-	bias  []float32 // per output channel
-	alpha []float32 // prelu, per output channel
-	leaky float32
+	act  activation
+	bias []float32 // per output channel
+	// biasPad is bias padded with zeros to a whole number of panels, for the assembly kernel.
+	biasPad []float32
+	alpha   []float32 // prelu, per output channel
+	leaky   float32
+	// res, when set, is a tensor of the output's shape added before the activation.
+	res []float32
 }
 
 func (e *epilogue) apply(dst []float32, c0 int) {
 	bias := e.bias[c0 : c0+len(dst)]
+	e.applyRes(dst, bias, c0, nil)
+}
+
+// applyRes is apply with a residual run (nil for none) added with the bias.
+func (e *epilogue) applyRes(dst, bias []float32, c0 int, res []float32) {
+	if res != nil {
+		res = res[:len(dst)]
+		for i := range dst {
+			dst[i] += res[i]
+		}
+	}
 	switch e.act {
 	case actLinear:
 		for i := range dst {
@@ -149,7 +164,7 @@ func konst(v *value, what string) (*tensor, error) {
 
 // fusedArgs reads BiasAdd and activation arguments of a fused conv.
 func fusedArgs(a attrs, ins []*value, cout int) (epilogue, error) {
-	e := epilogue{bias: make([]float32, cout), leaky: float32(a.float("leakyrelu_alpha", 0.2))}
+	e := epilogue{bias: make([]float32, cout), biasPad: make([]float32, (cout+panel-1)/panel*panel), leaky: float32(a.float("leakyrelu_alpha", 0.2))}
 	ops := a.strs("fused_ops")
 	if len(ops) == 0 {
 		return e, nil
@@ -168,6 +183,8 @@ func fusedArgs(a attrs, ins []*value, cout int) (epilogue, error) {
 		return e, fmt.Errorf("%w: bias has %d values for %d channels", ErrFormat, len(b.data), cout)
 	}
 	copy(e.bias, b.data)
+	e.biasPad = make([]float32, (cout+panel-1)/panel*panel)
+	copy(e.biasPad, b.data)
 	if len(ops) > 1 {
 		if e.act, err = parseActivation(ops[1]); err != nil {
 			return e, err
@@ -227,7 +244,14 @@ func buildOp(m *Model, n *nodeJSON, a attrs, ins []*value, out *value) (func() s
 			m.scratch = grow(m.scratch, wd.oh*wd.ow*c.k)
 		}
 		in := ins[0]
-		return func() step { c.in, c.out, c.col = in.root().data, out.data, m.scratch; return c }, nil
+		m.lastConv = c
+		return func() step {
+			c.in, c.out, c.col = in.root().data, out.data, m.scratch
+			if c.resVal != nil {
+				c.ep.res = c.resVal.root().data
+			}
+			return c
+		}, nil
 	case "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative":
 		if err := need(2); err != nil {
 			return nil, err
@@ -251,6 +275,11 @@ func buildOp(m *Model, n *nodeJSON, a attrs, ins []*value, out *value) (func() s
 		}
 		out.shape = []int{1, wd.oh, wd.ow, cout}
 		d := &dwStep{win: wd, mult: mult, filt: f.data, ep: ep}
+		for ky := 0; ky < wd.kh; ky++ {
+			for kx := 0; kx < wd.kw; kx++ {
+				d.inner = append(d.inner, (ky*wd.dh*wd.w+kx*wd.dw)*wd.c, (ky*wd.kw+kx)*wd.c)
+			}
+		}
 		in := ins[0]
 		return func() step { d.in, d.out = in.root().data, out.data; return d }, nil
 	case "MaxPool", "AvgPool":
@@ -433,6 +462,7 @@ func grow(s []float32, n int) []float32 {
 // channels, the inner dimension the filter taps (im2col, skipped for 1x1 stride-1 convolutions).
 type convStep struct {
 	win          window
+	resVal       *value // fused residual, added before the activation
 	cout, k      int
 	panels       []float32
 	ep           epilogue
@@ -461,6 +491,12 @@ func im2col(col, in []float32, w *window) {
 			j := 0
 			for ky := 0; ky < w.kh; ky++ {
 				iy := oy*w.sh + ky*w.dh - w.padT
+				if x0 := ox*w.sw - w.padL; w.dw == 1 && iy >= 0 && iy < w.h && x0 >= 0 && x0+w.kw <= w.w {
+					// the whole filter row is contiguous in the input
+					copy(row[j:j+w.kw*c], in[(iy*w.w+x0)*c:(iy*w.w+x0+w.kw)*c])
+					j += w.kw * c
+					continue
+				}
 				for kx := 0; kx < w.kw; kx++ {
 					ix := ox*w.sw + kx*w.dw - w.padL
 					dst := row[j : j+c]
@@ -469,7 +505,14 @@ func im2col(col, in []float32, w *window) {
 						clear(dst)
 						continue
 					}
-					copy(dst, in[(iy*w.w+ix)*c:])
+					src := in[(iy*w.w+ix)*c : (iy*w.w+ix)*c+c]
+					if c <= 4 {
+						for q := range dst {
+							dst[q] = src[q]
+						}
+					} else {
+						copy(dst, src)
+					}
 				}
 			}
 		}
@@ -479,7 +522,10 @@ func im2col(col, in []float32, w *window) {
 // dwStep is a depthwise convolution, computed directly: each output pixel accumulates the filter
 // taps over whole channel rows, which keeps the inner loop contiguous.
 type dwStep struct {
-	win     window
+	win window
+	// inner holds the taps of a pixel whose window lies inside the input, relative to its corner:
+	// pairs of input and filter offsets.
+	inner   []int
 	mult    int
 	filt    []float32
 	ep      epilogue
@@ -493,10 +539,22 @@ func (d *dwStep) run() {
 		d.runMult()
 		return
 	}
+	fast := useAVX2 && c >= 4 && d.ep.act <= actRelu
+	c8 := c &^ 3
+	var taps [2 * 64]int
+	inner := d.inner
 	for oy := 0; oy < w.oh; oy++ {
+		y0 := oy*w.sh - w.padT
+		rowInside := y0 >= 0 && y0+(w.kh-1)*w.dh < w.h
 		for ox := 0; ox < w.ow; ox++ {
 			o := d.out[(oy*w.ow+ox)*c : (oy*w.ow+ox)*c+c]
-			clear(o)
+			x0 := ox*w.sw - w.padL
+			if fast && c8 == c && rowInside && x0 >= 0 && x0+(w.kw-1)*w.dw < w.w {
+				dwTaps(&o[0], &d.in[(y0*w.w+x0)*c], &inner[0], len(inner)/2, &d.filt[0], c, &d.ep.biasPad[0], int(d.ep.act))
+				continue
+			}
+			// taps holds, per valid filter tap, the input and filter offsets
+			nt := 0
 			for ky := 0; ky < w.kh; ky++ {
 				iy := oy*w.sh + ky*w.dh - w.padT
 				if iy < 0 || iy >= w.h {
@@ -507,10 +565,57 @@ func (d *dwStep) run() {
 					if ix < 0 || ix >= w.w {
 						continue
 					}
-					mulAdd(o, d.in[(iy*w.w+ix)*c:(iy*w.w+ix)*c+c], d.filt[(ky*w.kw+kx)*c:(ky*w.kw+kx)*c+c])
+					if 2*nt+1 < len(taps) {
+						taps[2*nt] = (iy*w.w + ix) * c
+						taps[2*nt+1] = (ky*w.kw + kx) * c
+					}
+					nt++
 				}
 			}
+			if fast && nt > 0 && 2*nt <= len(taps) {
+				dwTaps(&o[0], &d.in[0], &taps[0], nt, &d.filt[0], c8, &d.ep.biasPad[0], int(d.ep.act))
+				if c8 == c {
+					continue
+				}
+				o = o[c8:]
+				d.dwGo(o, taps[:2*nt], c8, c)
+				d.ep.apply(o, c8)
+				continue
+			}
+			if 2*nt > len(taps) {
+				d.dwSlow(o, oy, ox)
+			} else {
+				d.dwGo(o, taps[:2*nt], 0, c)
+			}
 			d.ep.apply(o, 0)
+		}
+	}
+}
+
+// dwGo accumulates channels [c0, c1) of one output pixel into o from the listed taps.
+func (d *dwStep) dwGo(o []float32, taps []int, c0, c1 int) {
+	clear(o)
+	for t := 0; t < len(taps); t += 2 {
+		mulAdd(o, d.in[taps[t]+c0:taps[t]+c1], d.filt[taps[t+1]+c0:taps[t+1]+c1])
+	}
+}
+
+// dwSlow handles filters with more taps than the fast path's table.
+func (d *dwStep) dwSlow(o []float32, oy, ox int) {
+	w := &d.win
+	c := w.c
+	clear(o)
+	for ky := 0; ky < w.kh; ky++ {
+		iy := oy*w.sh + ky*w.dh - w.padT
+		if iy < 0 || iy >= w.h {
+			continue
+		}
+		for kx := 0; kx < w.kw; kx++ {
+			ix := ox*w.sw + kx*w.dw - w.padL
+			if ix < 0 || ix >= w.w {
+				continue
+			}
+			mulAdd(o, d.in[(iy*w.w+ix)*c:(iy*w.w+ix)*c+c], d.filt[(ky*w.kw+kx)*c:(ky*w.kw+kx)*c+c])
 		}
 	}
 }
@@ -552,6 +657,10 @@ func mulAdd(o, x, y []float32) {
 	x = x[:len(o)]
 	y = y[:len(o)]
 	i := 0
+	if useAVX2 && len(o) >= 8 {
+		i = len(o) &^ 7
+		mulAdd8(&o[0], &x[0], &y[0], i)
+	}
 	for ; i+4 <= len(o); i += 4 {
 		o[i] += x[i] * y[i]
 		o[i+1] += x[i+1] * y[i+1]
@@ -683,10 +792,19 @@ type padStep struct {
 }
 
 func (p *padStep) run() {
+	is, os, b := p.inShape, p.outShape, p.before
+	if b == [4]int{} && is[0] == os[0] && is[1] == os[1] && is[2] == os[2] && p.value == 0 {
+		// channel padding only (how residual blocks widen): copy each pixel, zero the rest
+		for px := 0; px < is[0]*is[1]*is[2]; px++ {
+			dst := p.out[px*os[3] : (px+1)*os[3]]
+			copy(dst, p.in[px*is[3]:(px+1)*is[3]])
+			clear(dst[is[3]:])
+		}
+		return
+	}
 	for i := range p.out {
 		p.out[i] = p.value
 	}
-	is, os, b := p.inShape, p.outShape, p.before
 	for n := 0; n < is[0]; n++ {
 		for y := 0; y < is[1]; y++ {
 			for x := 0; x < is[2]; x++ {
