@@ -18,12 +18,20 @@ async function loadModel(dir, name) {
   return tf.loadGraphModel({ load: async () => ({ modelTopology: j.modelTopology, weightSpecs, weightData, format: j.format }) });
 }
 
-// testInput fills n values in [-1, 1) from a multiplicative hash of the index (exact in float64).
-function testInput(n) {
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const h = (i * 2654435761) % 4294967296;
-    x[i] = (h / 4294967296) * 2 - 1;
+// testInput fills an NHWC tensor with an image-like pattern in [-1, 1]: diagonal ramps with sharp
+// edges, different per channel, plus a little hashed noise. Integer arithmetic keeps it exact.
+function testInput(shape) {
+  const [, h, w, c] = shape;
+  const x = new Float32Array(h * w * c);
+  for (let y = 0; y < h; y++) {
+    for (let xx = 0; xx < w; xx++) {
+      for (let ch = 0; ch < c; ch++) {
+        const i = (y * w + xx) * c + ch;
+        const ramp = (xx * 3 + y * 2 + ch * 50) % 256;
+        const noise = ((i * 2654435761) % 4294967296) % 16;
+        x[i] = (ramp + noise) / 135.5 - 1;
+      }
+    }
   }
   return x;
 }
