@@ -1,0 +1,90 @@
+package jetstream_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/parleyhq/parley/queue"
+	"github.com/parleyhq/parley/queue/jetstream"
+	"github.com/parleyhq/parley/queue/queuetest"
+)
+
+// runServer starts an embedded JetStream server on a free loopback port, stopped when t ends.
+func runServer(t *testing.T, dir string) *server.Server {
+	t.Helper()
+	srv, err := server.NewServer(&server.Options{
+		Host: "127.0.0.1", Port: server.RANDOM_PORT, NoLog: true, NoSigs: true,
+		JetStream: true, StoreDir: dir,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS server did not start")
+	}
+	t.Cleanup(func() {
+		srv.Shutdown()
+		srv.WaitForShutdown()
+	})
+	return srv
+}
+
+func open(t *testing.T, url string, opts queue.Options) *jetstream.JetStream {
+	t.Helper()
+	q, err := jetstream.Open(context.Background(), jetstream.Config{URL: url, AckWait: 5 * time.Second, Options: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	return q
+}
+
+func TestConformance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a NATS server; skipped with -short")
+	}
+	queuetest.Run(t, func(t *testing.T, opts queue.Options) queue.Queue {
+		srv := runServer(t, t.TempDir())
+		return open(t, srv.ClientURL(), opts)
+	})
+}
+
+// TestSurvivesRestart checks that a job published before the server restarts is delivered after.
+func TestSurvivesRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a NATS server; skipped with -short")
+	}
+	dir := t.TempDir()
+	srv := runServer(t, dir)
+	q := open(t, srv.ClientURL(), queuetest.Options)
+	if err := q.Publish(context.Background(), "jobs.durable", []byte("kept")); err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+	srv.Shutdown()
+	srv.WaitForShutdown()
+
+	srv = runServer(t, dir)
+	q = open(t, srv.ClientURL(), queuetest.Options)
+	got := make(chan string, 1)
+	stop, err := q.Subscribe(context.Background(), "jobs.durable", func(ctx context.Context, data []byte) error {
+		got <- string(data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	select {
+	case s := <-got:
+		if s != "kept" {
+			t.Errorf("got %q, want kept", s)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("job published before the restart was not delivered")
+	}
+}
