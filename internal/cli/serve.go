@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/server"
+)
+
+func init() {
+	Register(&Command{Name: "serve", Summary: "serve the API and web chat (--addr, --data, --config, --check)", Run: runServe})
+}
+
+// loadConfig reads the config file and applies the common flags.
+func loadConfig(path, addr, data string) (config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return cfg, err
+	}
+	if addr != "" {
+		cfg.Addr = addr
+	}
+	if data != "" {
+		cfg.DataDir = data
+	}
+	return cfg, cfg.Validate()
+}
+
+func runServe(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlags("serve", out)
+	addr := fs.String("addr", "", "listen address (default :8080)")
+	data := fs.String("data", "", "data directory (default ./data)")
+	cfgPath := fs.String("config", "", "YAML config file")
+	check := fs.Bool("check", false, "validate the config and exit")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath, *addr, *data)
+	if err != nil {
+		return err
+	}
+	if *check {
+		fmt.Fprintln(out, "config OK")
+		return nil
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	srv, err := server.New(ctx, cfg, standardOptions(log))
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		srv.Close(context.Background())
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	log.Info("parley serving", "addr", ln.Addr().String(), "data", cfg.DataDir, "stages", srv.Stages())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		srv.Close(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err = hs.Shutdown(sctx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, srv.Close(sctx))
+}

@@ -1,0 +1,220 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/dialogue"
+	"github.com/parleyhq/parley/media"
+	"github.com/parleyhq/parley/store"
+)
+
+func (s *Server) handleBlob(w http.ResponseWriter, r *http.Request) {
+	hash := r.PathValue("hash")
+	rc, err := s.blobs.Open(r.Context(), hash)
+	if err != nil {
+		s.fail(w, r, errorf(http.StatusNotFound, "not_found", "no such blob"))
+		return
+	}
+	defer rc.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(rc, head)
+	head = head[:n]
+	ct := http.DetectContentType(head)
+	if ct == "audio/wave" {
+		ct = "audio/wav"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(head)
+	io.Copy(w, rc)
+}
+
+func (s *Server) handlePacks(w http.ResponseWriter, r *http.Request) {
+	var out []map[string]any
+	for _, name := range s.packs.PackNames() {
+		p, _ := s.packs.Pack(name)
+		var flows []string
+		for n := range p.Flows {
+			flows = append(flows, n)
+		}
+		out = append(out, map[string]any{"name": p.Name, "title": p.Title, "greeting": p.Greeting, "flows": flows})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"packs": out, "default": s.cfg.DefaultPack})
+}
+
+func (s *Server) handleAsset(w http.ResponseWriter, r *http.Request) {
+	p, err := s.packs.Pack(r.PathValue("pack"))
+	if err != nil || p.Assets == nil {
+		s.fail(w, r, errorf(http.StatusNotFound, "not_found", "no such pack"))
+		return
+	}
+	name := r.PathValue("name")
+	if !fs.ValidPath(name) || strings.Contains(name, "/") {
+		s.fail(w, r, errorf(http.StatusNotFound, "not_found", "no such asset"))
+		return
+	}
+	data, err := fs.ReadFile(p.Assets, name)
+	if err != nil {
+		s.fail(w, r, errorf(http.StatusNotFound, "not_found", "no such asset"))
+		return
+	}
+	ct := mime.TypeByExtension(path.Ext(name))
+	if ct == "" {
+		ct = http.DetectContentType(data)
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Write(data)
+}
+
+func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
+	p, err := s.packs.Pack(r.PathValue("pack"))
+	if err != nil {
+		s.fail(w, r, errorf(http.StatusNotFound, "not_found", "no such pack"))
+		return
+	}
+	a, ok := p.Article(r.PathValue("id"))
+	if !ok {
+		s.fail(w, r, errorf(http.StatusNotFound, "not_found", "no such article"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"id": a.ID, "title": a.Title, "body": a.Body})
+}
+
+// handleParts shows the parts-order page: the parts named in ?order=, with prices and a total.
+func (s *Server) handleParts(w http.ResponseWriter, r *http.Request) {
+	p, err := s.packs.Pack(r.PathValue("pack"))
+	if err != nil {
+		s.fail(w, r, errorf(http.StatusNotFound, "not_found", "no such pack"))
+		return
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "<!doctype html><meta charset=utf-8><title>Order parts</title><h1>%s — order parts</h1><table>", html.EscapeString(p.Title))
+	total := 0.0
+	for _, n := range strings.Split(r.URL.Query().Get("order"), ",") {
+		if pt, ok := p.Part(strings.TrimSpace(n)); ok {
+			fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>", html.EscapeString(pt.Number), html.EscapeString(pt.Name), dialogue.Money(pt.Price))
+			total += pt.Price
+		}
+	}
+	fmt.Fprintf(&b, "<tr><th colspan=2 align=left>Total</th><th>%s</th></tr></table>", dialogue.Money(total))
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(b.Bytes())
+}
+
+// dispatch posts an action to its webhook in the background, with retries.
+func (s *Server) dispatch(convID string, a dialogue.Action) {
+	name, _ := a.Params["webhook"].(string)
+	url := s.cfg.Webhooks[name]
+	if name == "" || url == "" {
+		return
+	}
+	payload, err := json.Marshal(map[string]any{"conversation_id": convID, "action": a})
+	if err != nil {
+		return
+	}
+	post := s.opts.Webhook
+	if post == nil {
+		post = postJSON
+	}
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		for attempt, wait := 1, 500*time.Millisecond; ; attempt, wait = attempt+1, wait*2 {
+			err := post(ctx, url, payload)
+			if err == nil {
+				s.hub.publish(convID, dialogue.Event{Type: "action_delivered", Data: map[string]any{"type": a.Type, "webhook": name}})
+				return
+			}
+			s.log.Warn("webhook failed", "webhook", name, "attempt", attempt, "err", err)
+			if attempt == 5 {
+				return
+			}
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return
+			case <-s.done:
+				return
+			}
+		}
+	}()
+}
+
+func postJSON(ctx context.Context, url string, payload []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("webhook answered %s", resp.Status)
+	}
+	return nil
+}
+
+// Turn stores and processes a customer message made of items (live voice); audio parts keep their
+// bytes in Part.Data.
+func (s *Server) Turn(ctx context.Context, conversationID string, items []media.Item) (dialogue.Reply, error) {
+	cv, err := s.load(ctx, conversationID)
+	if err != nil {
+		return dialogue.Reply{}, err
+	}
+	msg := &store.Message{ID: newID("m_"), ConversationID: conversationID, Role: store.RoleCustomer, CreatedAt: s.now()}
+	for _, it := range items {
+		if it.Kind == media.Text {
+			msg.Text += it.Text
+			continue
+		}
+		ref, err := s.blobs.Put(ctx, bytes.NewReader(it.Data), s.cfg.Limits.MaxBytes(it.Kind))
+		if err != nil {
+			return dialogue.Reply{}, err
+		}
+		ref.Kind, ref.ContentType, ref.Name = string(it.Kind), it.ContentType, it.Name
+		msg.Parts = append(msg.Parts, ref)
+	}
+	resp, err := s.deliver(ctx, cv, msg)
+	if err != nil {
+		return dialogue.Reply{}, err
+	}
+	return resp.Reply, nil
+}
+
+// Observe runs perception and fusion on items (camera frames) without producing a reply.
+func (s *Server) Observe(ctx context.Context, conversationID string, items []media.Item) error {
+	cv, err := s.load(ctx, conversationID)
+	if err != nil {
+		return err
+	}
+	cv.mu.Lock()
+	expect := cv.state.Expect
+	cv.mu.Unlock()
+	obs, _ := s.pipeline.Run(ctx, items, expect)
+	if len(obs) == 0 {
+		return nil
+	}
+	cv.mu.Lock()
+	defer cv.mu.Unlock()
+	evs := s.engine.Observe(cv.state, obs)
+	s.hub.publish(conversationID, evs...)
+	return s.save(ctx, cv)
+}

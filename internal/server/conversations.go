@@ -1,0 +1,413 @@
+package server
+
+import (
+	"container/list"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parleyhq/parley/dialogue"
+	"github.com/parleyhq/parley/store"
+	"github.com/parleyhq/parley/web"
+)
+
+func webHandler() http.Handler { return web.Handler() }
+
+// conv is a conversation held in memory with its decoded state; mu serialises its turns.
+type conv struct {
+	mu    sync.Mutex
+	c     *store.Conversation
+	state *dialogue.State
+}
+
+// convCache keeps recently used conversations so a turn does not re-read and re-decode its state.
+type convCache struct {
+	mu    sync.Mutex
+	max   int
+	items map[string]*list.Element
+	order *list.List
+}
+
+func newConvCache(max int) *convCache {
+	return &convCache{max: max, items: map[string]*list.Element{}, order: list.New()}
+}
+
+func (cc *convCache) get(id string) *conv {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if e, ok := cc.items[id]; ok {
+		cc.order.MoveToFront(e)
+		return e.Value.(*conv)
+	}
+	return nil
+}
+
+// put stores cv unless another goroutine stored one first; it returns the one kept.
+func (cc *convCache) put(id string, cv *conv) *conv {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if e, ok := cc.items[id]; ok {
+		return e.Value.(*conv)
+	}
+	cc.items[id] = cc.order.PushFront(cv)
+	for cc.order.Len() > cc.max {
+		old := cc.order.Back()
+		cc.order.Remove(old)
+		delete(cc.items, old.Value.(*conv).c.ID)
+	}
+	return cv
+}
+
+// load returns the conversation, from the cache or the store.
+func (s *Server) load(ctx context.Context, id string) (*conv, error) {
+	if cv := s.convs.get(id); cv != nil {
+		return cv, nil
+	}
+	c, err := s.store.Conversation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	st := dialogue.NewState(c.Pack)
+	if len(c.State) > 0 {
+		if err := json.Unmarshal(c.State, st); err != nil {
+			return nil, fmt.Errorf("server: conversation %s: state: %w", id, err)
+		}
+	}
+	return s.convs.put(id, &conv{c: c, state: st}), nil
+}
+
+func newID(prefix string) string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// decodeJSON reads a small JSON body strictly.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
+	body := http.MaxBytesReader(w, r.Body, 1<<20)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if optional && errors.Is(err, io.EOF) {
+			return nil
+		}
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return errorf(http.StatusBadRequest, "malformed_json", "the request body is not valid JSON: "+err.Error())
+	}
+	return nil
+}
+
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Pack string `json:"pack"`
+	}
+	if err := decodeJSON(w, r, &req, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if req.Pack == "" {
+		req.Pack = s.cfg.DefaultPack
+	}
+	if _, err := s.packs.Pack(req.Pack); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	now := s.now()
+	st := dialogue.NewState(req.Pack)
+	raw, _ := json.Marshal(st)
+	c := &store.Conversation{ID: newID("c_"), Pack: req.Pack, Status: store.StatusOpen, CreatedAt: now, UpdatedAt: now, State: raw}
+	if err := s.store.CreateConversation(r.Context(), c); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.convs.put(c.ID, &conv{c: c, state: st})
+	pack, _ := s.packs.Pack(req.Pack)
+	writeJSON(w, http.StatusCreated, map[string]any{"id": c.ID, "pack": c.Pack, "greeting": pack.Greeting})
+}
+
+func (s *Server) now() time.Time {
+	if s.opts.Now != nil {
+		return s.opts.Now()
+	}
+	return time.Now()
+}
+
+// conversationView is the JSON of GET /v1/conversations/{id}.
+type conversationView struct {
+	*store.Conversation
+	State    *dialogue.State `json:"state"`
+	Messages []messageView   `json:"messages"`
+}
+
+type messageView struct {
+	ID        string            `json:"id"`
+	Seq       int               `json:"seq"`
+	Role      string            `json:"role"`
+	Text      string            `json:"text,omitempty"`
+	Parts     []store.BlobRef   `json:"parts,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+	Reply     json.RawMessage   `json:"reply,omitempty"`
+	URLs      map[string]string `json:"urls,omitempty"`
+}
+
+func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
+	cv, err := s.load(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	msgs, err := s.store.Messages(r.Context(), cv.c.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cv.mu.Lock()
+	view := conversationView{Conversation: cloneConv(cv.c), State: cloneState(cv.state)}
+	cv.mu.Unlock()
+	view.Conversation.State = nil
+	view.Messages = make([]messageView, 0, len(msgs))
+	for _, m := range msgs {
+		mv := messageView{ID: m.ID, Seq: m.Seq, Role: m.Role, Text: m.Text, Parts: m.Parts, CreatedAt: m.CreatedAt, Reply: m.Reply}
+		for _, p := range m.Parts {
+			if mv.URLs == nil {
+				mv.URLs = map[string]string{}
+			}
+			mv.URLs[p.Hash] = "/v1/blobs/" + p.Hash
+		}
+		view.Messages = append(view.Messages, mv)
+	}
+	writeJSON(w, http.StatusOK, view)
+}
+
+func cloneConv(c *store.Conversation) *store.Conversation {
+	cp := *c
+	return &cp
+}
+
+func cloneState(st *dialogue.State) *dialogue.State {
+	raw, _ := json.Marshal(st)
+	var cp dialogue.State
+	_ = json.Unmarshal(raw, &cp)
+	return &cp
+}
+
+// save writes the conversation's state and status; the caller holds cv.mu.
+func (s *Server) save(ctx context.Context, cv *conv) error {
+	raw, err := json.Marshal(cv.state)
+	if err != nil {
+		return err
+	}
+	cv.c.State = raw
+	cv.c.UpdatedAt = s.now()
+	return s.store.UpdateConversation(ctx, cv.c)
+}
+
+func (s *Server) handleCSAT(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Score   int    `json:"score"`
+		Comment string `json:"comment"`
+	}
+	if err := decodeJSON(w, r, &req, false); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if req.Score < 1 || req.Score > 5 {
+		s.fail(w, r, errorf(http.StatusBadRequest, "invalid_score", "score must be an integer from 1 to 5"))
+		return
+	}
+	cv, err := s.load(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cv.mu.Lock()
+	defer cv.mu.Unlock()
+	cv.c.CSAT = &store.CSAT{Score: req.Score, Comment: req.Comment, At: s.now()}
+	if err := s.save(r.Context(), cv); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.metrics.csat.Observe(float64(req.Score))
+	writeJSON(w, http.StatusOK, map[string]any{"csat": cv.c.CSAT})
+}
+
+func (s *Server) handleHandoff(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(w, r, &req, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cv, err := s.load(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cv.mu.Lock()
+	defer cv.mu.Unlock()
+	if req.Reason == "" {
+		req.Reason = "requested through the API"
+	}
+	pack, _ := s.packs.Pack(cv.c.Pack)
+	s.startHandoff(r.Context(), cv, &dialogue.HandoffRequest{Reason: req.Reason, Summary: dialogue.Summary(cv.state, pack)})
+	if err := s.save(r.Context(), cv); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"handoff": cv.c.Handoff})
+}
+
+// startHandoff puts a conversation in the human queue; the caller holds cv.mu and saves.
+func (s *Server) startHandoff(ctx context.Context, cv *conv, h *dialogue.HandoffRequest) {
+	cv.state.Handoff = true
+	cv.c.Status = store.StatusHandoff
+	cv.c.Handoff = &store.Handoff{Reason: h.Reason, Summary: h.Summary, At: s.now()}
+	s.metrics.handoffs.Inc()
+	s.hub.publish(cv.c.ID, dialogue.Event{Type: "handoff", Data: cv.c.Handoff})
+}
+
+func (s *Server) handleHandoffs(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.store.Conversations(r.Context(), store.Filter{Status: store.StatusHandoff, Limit: 500})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]map[string]any, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, map[string]any{"id": c.ID, "pack": c.Pack, "handoff": c.Handoff, "updated_at": c.UpdatedAt})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"handoffs": out})
+}
+
+func (s *Server) handleAgentReply(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Text  string `json:"text"`
+		Agent string `json:"agent"`
+	}
+	if err := decodeJSON(w, r, &req, false); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.Text) == "" {
+		s.fail(w, r, errorf(http.StatusBadRequest, "empty_text", "text is required"))
+		return
+	}
+	cv, err := s.load(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cv.mu.Lock()
+	defer cv.mu.Unlock()
+	m := &store.Message{ID: newID("m_"), ConversationID: cv.c.ID, Role: store.RoleAgent, Text: req.Text, CreatedAt: s.now()}
+	if _, err := s.store.AddMessage(r.Context(), m); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if cv.c.Handoff != nil {
+		cv.c.Handoff.Agent = req.Agent
+		if cv.c.Handoff.Agent == "" {
+			cv.c.Handoff.Agent = "agent"
+		}
+	}
+	if err := s.save(r.Context(), cv); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	reply := dialogue.Reply{Parts: []dialogue.Part{{Type: "text", Text: req.Text}}, Style: dialogue.DefaultStyle()}
+	s.hub.publish(cv.c.ID, dialogue.Event{Type: "agent_reply", Data: map[string]any{"message_id": m.ID, "reply": reply}})
+	writeJSON(w, http.StatusOK, map[string]any{"message_id": m.ID})
+}
+
+func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.store.Conversations(r.Context(), store.Filter{})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	byStatus := map[string]int{}
+	byPack := map[string]int{}
+	var csatSum, csatN int
+	var resolution []float64
+	for _, c := range cs {
+		byStatus[c.Status]++
+		byPack[c.Pack]++
+		if c.CSAT != nil {
+			csatSum += c.CSAT.Score
+			csatN++
+		}
+		if c.ResolvedAt != nil {
+			resolution = append(resolution, c.ResolvedAt.Sub(c.CreatedAt).Seconds())
+		}
+	}
+	mix, messages, err := s.modalityMix(r.Context(), cs)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := map[string]any{
+		"conversations":          len(cs),
+		"messages":               messages,
+		"by_status":              byStatus,
+		"by_pack":                byPack,
+		"csat_count":             csatN,
+		"csat_average":           nil,
+		"resolved":               len(resolution),
+		"median_resolution_secs": nil,
+		"modality_mix":           mix,
+	}
+	if csatN > 0 {
+		out["csat_average"] = float64(csatSum) / float64(csatN)
+	}
+	if len(resolution) > 0 {
+		sort.Float64s(resolution)
+		out["median_resolution_secs"] = median(resolution)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func median(v []float64) float64 {
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}
+
+// modalityMix counts customer message parts by kind across conversations.
+func (s *Server) modalityMix(ctx context.Context, cs []*store.Conversation) (map[string]int, int, error) {
+	mix := map[string]int{"text": 0, "image": 0, "audio": 0, "video": 0}
+	n := 0
+	for _, c := range cs {
+		msgs, err := s.store.Messages(ctx, c.ID)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, m := range msgs {
+			if m.Role != store.RoleCustomer {
+				continue
+			}
+			n++
+			if m.Text != "" {
+				mix["text"]++
+			}
+			for _, p := range m.Parts {
+				mix[p.Kind]++
+			}
+		}
+	}
+	return mix, n, nil
+}

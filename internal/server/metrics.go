@@ -1,0 +1,53 @@
+package server
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the server's Prometheus series, on a registry of its own so that several servers can
+// live in one process (tests).
+type metrics struct {
+	reg         *prometheus.Registry
+	stage       *prometheus.HistogramVec
+	stageErrors *prometheus.CounterVec
+	turn        prometheus.Histogram
+	turns       *prometheus.CounterVec
+	resolutions prometheus.Counter
+	handoffs    prometheus.Counter
+	csat        prometheus.Histogram
+	parts       *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		stage: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "parley_stage_seconds", Help: "Latency of each perception stage.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 3, 12),
+		}, []string{"stage"}),
+		stageErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "parley_stage_errors_total", Help: "Perception stage failures."}, []string{"stage"}),
+		turn: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "parley_turn_seconds", Help: "Latency of a whole customer turn, from receipt to reply.",
+			Buckets: prometheus.ExponentialBuckets(0.0002, 3, 12),
+		}),
+		turns:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "parley_turns_total", Help: "Customer turns by pack."}, []string{"pack"}),
+		resolutions: prometheus.NewCounter(prometheus.CounterOpts{Name: "parley_resolutions_total", Help: "Conversations resolved without a person."}),
+		handoffs:    prometheus.NewCounter(prometheus.CounterOpts{Name: "parley_handoffs_total", Help: "Conversations handed to a person."}),
+		csat: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "parley_csat_score", Help: "Customer satisfaction scores.", Buckets: []float64{1, 2, 3, 4, 5},
+		}),
+		parts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "parley_message_parts_total", Help: "Message parts by modality."}, []string{"kind"}),
+	}
+	m.reg.MustRegister(m.stage, m.stageErrors, m.turn, m.turns, m.resolutions, m.handoffs, m.csat, m.parts,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) observeStage(stage string, d time.Duration, err error) {
+	m.stage.WithLabelValues(stage).Observe(d.Seconds())
+	if err != nil {
+		m.stageErrors.WithLabelValues(stage).Inc()
+	}
+}

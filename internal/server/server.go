@@ -1,0 +1,220 @@
+// Package server is Parley's HTTP API: conversations, multimodal messages, events, live streams,
+// the human-handoff queue, statistics and metrics. It stores every message durably before it
+// acknowledges it, and maps errors to statuses only here, at the edge.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/parleyhq/parley/dialogue"
+	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/kb"
+	"github.com/parleyhq/parley/media"
+	"github.com/parleyhq/parley/packs"
+	"github.com/parleyhq/parley/perception"
+	"github.com/parleyhq/parley/reason"
+	"github.com/parleyhq/parley/store"
+	"github.com/parleyhq/parley/store/backend"
+)
+
+// Speaker turns reply text into speech audio.
+type Speaker interface {
+	Speak(ctx context.Context, text string, style dialogue.Style) (data []byte, contentType string, err error)
+}
+
+// VideoExpander splits a video into sampled frames and its audio track.
+type VideoExpander func(ctx context.Context, item media.Item, limits media.Limits, fps float64) ([]media.Item, error)
+
+// Options are the components a server is built from beyond its config; zero values are filled
+// with the standard components.
+type Options struct {
+	Logger  *slog.Logger
+	Speaker Speaker
+	Video   VideoExpander
+	// Live serves GET /v1/conversations/{id}/live; it is given the server as its Turner.
+	Live func(s *Server) http.Handler
+	// Webhook posts an action to a URL; the default is an HTTP POST with retries.
+	Webhook func(ctx context.Context, url string, payload []byte) error
+	// Stages replaces the registered perception stages (tests).
+	Stages []perception.Stage
+	Now    func() time.Time
+}
+
+// Server is a running Parley.
+type Server struct {
+	cfg      config.Config
+	opts     Options
+	log      *slog.Logger
+	store    store.Store
+	blobs    store.Blobs
+	packs    *kb.Library
+	pipeline *perception.Pipeline
+	engine   *dialogue.Engine
+	hub      *hub
+	metrics  *metrics
+	convs    *convCache
+	mux      *http.ServeMux
+	done     chan struct{}
+	bg       sync.WaitGroup
+	closeOne sync.Once
+	// Skipped lists the stages that could not start and why.
+	Skipped map[string]error
+}
+
+// New builds a server from cfg: store, packs, perception stages, reasoner and dialogue engine.
+// Whatever was opened is closed again if a later step fails.
+func New(ctx context.Context, cfg config.Config, opts Options) (s *Server, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("server: data dir: %w", err)
+	}
+	s = &Server{cfg: cfg, opts: opts, log: opts.Logger, hub: newHub(), metrics: newMetrics(), done: make(chan struct{})}
+	var packFS fs.FS = packs.FS
+	if cfg.PacksDir != "" {
+		packFS = os.DirFS(cfg.PacksDir)
+	}
+	if s.packs, err = kb.Load(packFS); err != nil {
+		return nil, err
+	}
+	if _, err := s.packs.Pack(cfg.DefaultPack); err != nil {
+		return nil, fmt.Errorf("server: default_pack: %w", err)
+	}
+	s.store, s.blobs, err = backend.Open(ctx, backend.Config{Driver: cfg.Store.Driver, DSN: cfg.Store.DSN, DataDir: cfg.DataDir})
+	if err != nil {
+		return nil, fmt.Errorf("server: store: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			s.store.Close()
+		}
+	}()
+	stages := opts.Stages
+	if stages == nil {
+		env := perception.Env{ModelDir: cfg.ModelDir, DataDir: cfg.DataDir, Packs: s.packs, Options: cfg.StageOptions}
+		stages, s.Skipped, err = perception.Build(env, cfg.Stages)
+		if err != nil {
+			return nil, err
+		}
+		for id, why := range s.Skipped {
+			s.log.Warn("perception stage unavailable", "stage", id, "why", why)
+		}
+	}
+	s.pipeline = perception.NewPipeline(stages...)
+	s.pipeline.Observe = s.metrics.observeStage
+	s.engine = &dialogue.Engine{Packs: s.packs, Reasoner: s.reasoner(), Now: opts.Now}
+	s.convs = newConvCache(10000)
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) reasoner() reason.Reasoner {
+	r := &reason.Router{Local: reason.NewLocal(s.packs), Budget: s.cfg.Cloud.Budget}
+	if c := s.cfg.Cloud; c.BaseURL != "" {
+		r.Cloud = &reason.OpenAI{BaseURL: c.BaseURL, Model: c.Model, APIKey: os.Getenv(c.APIKeyEnv)}
+	}
+	return r
+}
+
+// Handler returns the HTTP handler of the whole API and web client.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Packs returns the loaded knowledge packs.
+func (s *Server) Packs() *kb.Library { return s.packs }
+
+// Stages returns the names of the running perception stages.
+func (s *Server) Stages() []string {
+	var names []string
+	for _, st := range s.pipeline.Stages() {
+		names = append(names, st.Name())
+	}
+	return names
+}
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	api := func(pattern string, h http.HandlerFunc) { m.Handle(pattern, s.auth(h)) }
+	api("POST /v1/conversations", s.handleCreate)
+	api("GET /v1/conversations/{id}", s.handleGet)
+	api("POST /v1/conversations/{id}/messages", s.handleMessage)
+	api("GET /v1/conversations/{id}/events", s.handleEvents)
+	api("POST /v1/conversations/{id}/csat", s.handleCSAT)
+	api("POST /v1/conversations/{id}/handoff", s.handleHandoff)
+	api("POST /v1/conversations/{id}/agent-reply", s.handleAgentReply)
+	api("GET /v1/handoffs", s.handleHandoffs)
+	api("GET /v1/stats", s.handleStats)
+	api("GET /v1/blobs/{hash}", s.handleBlob)
+	api("GET /v1/packs", s.handlePacks)
+	api("GET /v1/packs/{pack}/assets/{name}", s.handleAsset)
+	api("GET /v1/packs/{pack}/articles/{id}", s.handleArticle)
+	api("GET /v1/packs/{pack}/parts", s.handleParts)
+	if s.opts.Live != nil {
+		m.Handle("GET /v1/conversations/{id}/live", s.auth(s.opts.Live(s).ServeHTTP))
+	}
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "stages": s.Stages()})
+	})
+	m.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	m.HandleFunc("GET /openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		w.Write(openAPISpec)
+	})
+	m.Handle("/", webHandler())
+	s.mux = m
+}
+
+// auth requires the configured API key as a Bearer token, when one is configured.
+func (s *Server) auth(h http.HandlerFunc) http.Handler {
+	if s.cfg.APIKey == "" {
+		return h
+	}
+	want := "Bearer " + s.cfg.APIKey
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := r.Header.Get("Authorization")
+		if got == "" && strings.HasSuffix(r.URL.Path, "/live") {
+			got = "Bearer " + r.URL.Query().Get("key")
+		}
+		if got != want {
+			s.fail(w, r, errorf(http.StatusUnauthorized, "unauthorized", "a valid API key is required"))
+			return
+		}
+		h(w, r)
+	})
+}
+
+// Close stops streams, waits for background work (webhooks) until ctx ends, and closes the store.
+func (s *Server) Close(ctx context.Context) error {
+	var err error
+	s.closeOne.Do(func() {
+		close(s.done)
+		waited := make(chan struct{})
+		go func() { s.bg.Wait(); close(waited) }()
+		select {
+		case <-waited:
+		case <-ctx.Done():
+			err = errors.Join(err, fmt.Errorf("server: background work still running: %w", ctx.Err()))
+		}
+		for _, st := range s.pipeline.Stages() {
+			if c, ok := st.(perception.Closer); ok {
+				err = errors.Join(err, c.Close(ctx))
+			}
+		}
+		err = errors.Join(err, s.store.Close())
+	})
+	return err
+}
