@@ -19,10 +19,11 @@ async function loadQueue() {
   if (!list.length) { $('queue').replaceChildren(el('li', { class: 'muted', text: 'Nobody is waiting.' })); return; }
   $('queue').replaceChildren(...list.map((h) => {
     const id = convID(h);
-    const when = h.since || h.created_at || h.at;
+    const ho = h.handoff || {};
+    const when = ho.at || h.updated_at;
     return el('li', {}, el('button', { type: 'button', 'aria-current': String(id === current), onclick: () => open(id, h) },
-      el('strong', { text: h.pack ? `${h.pack} · ${h.skill || h.reason || 'handoff'}` : id }),
-      el('span', { class: 'sub', text: (h.summary || '').slice(0, 90) }),
+      el('strong', { text: `${h.pack || 'conversation'} · ${ho.reason || 'handoff'}` }),
+      el('span', { class: 'sub', text: (ho.summary || '').slice(0, 90) }),
       when ? el('span', { class: 'sub', text: new Date(when).toLocaleTimeString() }) : null));
   }));
 }
@@ -36,13 +37,14 @@ async function open(id, h = {}) {
   loadQueue();
   if (events) events.close();
   events = new EventSource('/v1/conversations/' + encodeURIComponent(id) + '/events');
-  for (const n of ['message', 'reply', 'state', 'slot']) events.addEventListener(n, () => loadConversation(id, h));
+  for (const n of ['message', 'agent_reply', 'state']) events.addEventListener(n, () => loadConversation(id, h));
 }
 
 async function loadConversation(id, h) {
   const c = await api('/v1/conversations/' + encodeURIComponent(id));
   const s = c.state || {};
-  $('summary').textContent = h.summary || c.summary || s.summary || 'No summary.';
+  const ho = c.handoff || h.handoff || {};
+  $('summary').textContent = ho.summary || 'No summary.';
   $('facts').replaceChildren(...Object.entries(s.slots || {}).map(([k, v]) =>
     el('span', { class: 'badge', title: v.status, text: `${k.replace(/_/g, ' ')}: ${fmtValue(v.value)} (${v.status})` })));
   if (s.affect) {

@@ -28,7 +28,11 @@ async function ensureConversation() {
   if (app.conv) return app.conv;
   if (!app.creating) {
     app.creating = api('/v1/conversations', { method: 'POST', json: { pack: ui.pack.value } })
-      .then((r) => { setConversation({ id: r.id, pack: ui.pack.value }); return app.conv; })
+      .then((r) => {
+        setConversation({ id: r.id, pack: r.pack || ui.pack.value });
+        if (r.greeting) addBubble('bot greeting', { label: 'Parley' }).body.append(el('p', { class: 'part part-text', text: r.greeting }));
+        return app.conv;
+      })
       .finally(() => { app.creating = null; });
   }
   return app.creating;
@@ -142,8 +146,9 @@ function subscribe(id) {
     const m = d.message || d;
     if ((m.role === 'agent' || m.role === 'human') && m.text) addAgentMessage(m.id || d.message_id, m.text);
   });
+  on('agent_reply', (d) => { if (d.message_id) addAgentMessage(d.message_id, '', d.reply); });
   on('handoff', () => { $('st-status').textContent = 'waiting for a person'; scheduleRefresh(); });
-  for (const name of ['slot', 'affect', 'handoff', 'message', 'reply']) es.addEventListener(name, scheduleRefresh);
+  for (const name of ['slot', 'affect', 'handoff', 'reply', 'agent_reply']) es.addEventListener(name, scheduleRefresh);
 }
 
 // scheduleRefresh re-reads the conversation after bursts of events, so the panel always converges on

@@ -6,10 +6,11 @@ const $ = (id) => document.getElementById(id);
 function label(k) { return k.replace(/_/g, ' '); }
 
 function fmt(k, v) {
+  if (v === null || v === undefined) return '—';
   if (typeof v !== 'number') return String(v);
   if (/_ms$|latency/.test(k)) return v >= 1000 ? (v / 1000).toFixed(1) + ' s' : Math.round(v) + ' ms';
-  if (/_s$|seconds|time/.test(k)) return v >= 60 ? (v / 60).toFixed(1) + ' min' : v.toFixed(1) + ' s';
-  if (/csat/.test(k)) return v.toFixed(2) + ' / 5';
+  if (/_s$|_secs$|seconds|time/.test(k)) return v >= 60 ? (v / 60).toFixed(1) + ' min' : v.toFixed(1) + ' s';
+  if (/csat_av/.test(k)) return v.toFixed(2) + ' / 5';
   if (/rate|ratio|share/.test(k) && v <= 1) return Math.round(v * 100) + '%';
   return Number.isInteger(v) ? v.toLocaleString() : v.toFixed(2);
 }
@@ -20,7 +21,7 @@ function render(stats) {
   const walk = (obj, prefix) => {
     for (const [k, v] of Object.entries(obj || {})) {
       const name = prefix ? `${prefix} ${k}` : k;
-      if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') {
+      if (v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') {
         cards.push(el('div', { class: 'card stat', dataset: { stat: name } },
           el('div', { class: 'label', text: label(name) }), el('div', { class: 'value', text: fmt(k, v) })));
       } else if (v && typeof v === 'object' && Object.values(v).every((x) => typeof x === 'number')) {

@@ -44,10 +44,10 @@ async function openChat(context, hash = '') {
   return page;
 }
 
-// lastReplyText waits for a Parley reply after `after` bot bubbles and returns its text.
+// waitReply waits for Parley's reply number `after` (0-based) to a customer message and returns its text.
 async function waitReply(page, after) {
-  await page.waitForFunction((n) => document.querySelectorAll('li.msg.bot').length > n, after, { timeout: WAIT });
-  const r = page.locator('li.msg.bot').nth(after);
+  await page.waitForFunction((n) => document.querySelectorAll('li.msg.bot[data-reply-for]').length > n, after, { timeout: WAIT });
+  const r = page.locator('li.msg.bot[data-reply-for]').nth(after);
   const text = (await r.innerText()).trim();
   if (!text) fail('empty reply');
   return { locator: r, text };
@@ -101,7 +101,7 @@ const scenarios = {
     // The same conversation reopened on a phone-sized screen keeps its history and state.
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     const p2 = await openChat(phone, '#c=' + encodeURIComponent(conv));
-    await p2.waitForFunction(() => document.querySelectorAll('li.msg.bot').length >= 2, null, { timeout: WAIT });
+    await p2.waitForFunction(() => document.querySelectorAll('li.msg.bot[data-reply-for]').length >= 2, null, { timeout: WAIT });
     const thread = await p2.locator('#thread').innerText();
     if (!thread.includes('$1,250.75')) fail('reopened conversation lacks the first message');
     await shot(p2, 'phone');
