@@ -1,0 +1,41 @@
+# Parley: `make run` serves the demo on http://localhost:8080; `make test` runs every test.
+export PATH := /usr/local/go/bin:$(PATH)
+GO      ?= go
+BIN     := bin/parley
+MODELS  ?= models
+ADDR    ?= :8080
+DATA    ?= data
+BROWSER := test/e2e/browser
+
+.PHONY: run test setup build models browser-deps bench fmt vet clean
+
+run: setup build models
+	$(BIN) serve --addr $(ADDR) --data $(DATA)
+
+test: setup build models browser-deps
+	$(GO) vet ./...
+	PARLEY_MODELS=$(CURDIR)/$(MODELS) $(GO) test -race -timeout 25m ./...
+
+setup:
+	@scripts/setup.sh
+
+build:
+	$(GO) build -o $(BIN) ./cmd/parley
+
+models: build
+	$(BIN) models install --dir $(MODELS)
+
+browser-deps:
+	@if [ ! -d $(BROWSER)/node_modules/playwright-core ]; then cd $(BROWSER) && npm ci --no-audit --no-fund; fi
+
+bench: build models
+	PARLEY_MODELS=$(CURDIR)/$(MODELS) $(GO) test -run '^$$' -bench . -benchtime 2s ./nlu/... ./nn/... ./perception/... ./internal/server/...
+
+fmt:
+	gofmt -l -w .
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin
