@@ -1,0 +1,189 @@
+package asr
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/media"
+	"github.com/parleyhq/parley/perception"
+)
+
+var (
+	recOnce   sync.Once
+	recShared *Recognizer
+	recErr    error
+)
+
+// recognizer returns a shared recogniser, skipping the test when the model is not installed.
+func recognizer(t testing.TB) *Recognizer {
+	t.Helper()
+	recOnce.Do(func() { recShared, recErr = New(Config{Decoders: 2}) })
+	if recErr != nil {
+		t.Skipf("pocketsphinx model not available: %v", recErr)
+	}
+	return recShared
+}
+
+// speak synthesises text with espeak-ng and decodes it to 16 kHz PCM.
+func speak(t testing.TB, text string, args ...string) media.PCM {
+	t.Helper()
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Skip("espeak-ng is not installed; it generates the test speech")
+	}
+	path := filepath.Join(t.TempDir(), "s.wav")
+	cmd := exec.Command("espeak-ng", append(append([]string{"-v", "en-us", "-w", path}, args...), "--stdin")...)
+	cmd.Stdin = stringsReader(text)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("espeak-ng: %v %s", err, out)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcm, err := media.DecodeAudio(context.Background(), data, media.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pcm
+}
+
+func TestRecognizeUnderExpectation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decodes speech")
+	}
+	rec := recognizer(t)
+	cases := []struct {
+		name   string
+		say    string
+		expect perception.Expectation
+		want   string
+	}{
+		{"yes", "yes that's right", perception.Expectation{Type: "yesno"}, "yes that's right"},
+		{"no", "no", perception.Expectation{Type: "yesno"}, "no"},
+		{"amount words", "twelve hundred fifty dollars and seventy five cents", perception.Expectation{Type: "amount", Pack: "bank"}, "twelve hundred fifty dollars and seventy five cents"},
+		{"amount pairs", "twelve fifty seventy five", perception.Expectation{Type: "amount", Pack: "bank"}, "twelve fifty seventy five"},
+		{"amount thousand", "one thousand two hundred dollars", perception.Expectation{Type: "amount", Pack: "bank"}, "one thousand two hundred dollars"},
+		{"digits", "four five one two", perception.Expectation{Type: "digits", Pack: "bank"}, "four five one two"},
+		{"deposit intent", "I want to deposit a check", perception.Expectation{Pack: "bank"}, "i want to deposit a check"},
+		{"error code", "the display shows E21", perception.Expectation{Pack: "appliances", Vocabulary: []string{"E21"}}, "the display shows e twenty one"},
+		{"internet", "my internet is down", perception.Expectation{Pack: "telecom"}, "my internet is down"},
+		{"outside the yes/no grammar", "my internet is down", perception.Expectation{Type: "yesno", Pack: "telecom"}, "my internet is down"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			pcm := speak(t, tc.say)
+			start := time.Now()
+			res, err := rec.Recognize(context.Background(), pcm, tc.expect)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%q -> %q (%s, conf %.2f, low %v, %s for %s) alts %v", tc.say, res.Text, res.Search, res.Confidence, res.Low, time.Since(start).Round(time.Millisecond), pcm.Duration().Round(10*time.Millisecond), res.Alts)
+			// One slip in a long utterance ("cent" for "cents") is tolerated; short ones must be exact.
+			if errs, n := WER(tc.want, res.Text); errs > n/6 {
+				t.Errorf("got %q, want %q", res.Text, tc.want)
+			}
+		})
+	}
+}
+
+func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+func TestStageEmitsTranscript(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decodes speech")
+	}
+	rec := recognizer(t)
+	st := NewStageWith(rec)
+	pcm := speak(t, "yes")
+	obs, err := st.Process(context.Background(), media.Item{Kind: media.Audio, Modality: media.ModVoice, Data: media.EncodeWAV(pcm)}, perception.Expectation{Type: "yesno"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(obs) != 1 || obs[0].Kind != perception.KindTranscript || obs[0].Value != "yes" || obs[0].Source.End <= obs[0].Source.Start {
+		t.Fatalf("observations %+v", obs)
+	}
+	silent := media.EncodeWAV(media.PCM{Rate: 16000, Samples: make([]int16, 16000)})
+	junk := []byte("RIFF\x10\x00\x00\x00WAVEjunkjunkjunk")
+	for name, data := range map[string][]byte{"silent": silent, "junk": junk} {
+		if _, err := st.Process(context.Background(), media.Item{Kind: media.Audio, Data: data}, perception.Expectation{}); err == nil {
+			t.Errorf("%s audio: no error", name)
+		}
+	}
+}
+
+func TestCloudTranscription(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/audio/transcriptions" || r.Header.Get("Authorization") != "Bearer k" {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		f, _, err := r.FormFile("file")
+		if err != nil || r.FormValue("model") != "whisper-1" || r.FormValue("response_format") != "json" {
+			http.Error(w, "missing fields", http.StatusBadRequest)
+			return
+		}
+		data, _ := io.ReadAll(f)
+		if !media.IsWAV(data) {
+			http.Error(w, "not wav", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"text":"I'd like to know why my statement shows two fees"}`)
+	}))
+	defer srv.Close()
+	c := &Cloud{URL: srv.URL, Model: "whisper-1", APIKey: "k"}
+	text, err := c.Transcribe(context.Background(), media.EncodeWAV(media.PCM{Rate: 16000, Samples: make([]int16, 1600)}))
+	if err != nil || text != "I'd like to know why my statement shows two fees" {
+		t.Fatalf("got %q, %v", text, err)
+	}
+	bad := &Cloud{URL: srv.URL, Model: "whisper-1", APIKey: "wrong"}
+	if _, err := bad.Transcribe(context.Background(), nil); !errors.Is(err, ErrCloud) {
+		t.Fatalf("want ErrCloud, got %v", err)
+	}
+}
+
+func TestGrammarSpokenForms(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"E21", "e twenty one"},
+		{"$12.50", "dollars twelve dollars and fifty cents"},
+		{"WF45", "w f forty five"},
+		{"It's 1250", "it's one thousand two hundred fifty"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := Spoken(tc.in); got != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func BenchmarkRecognizeAmount(b *testing.B) {
+	rec := recognizer(b)
+	pcm := speak(b, "twelve hundred fifty dollars and seventy five cents")
+	e := perception.Expectation{Type: "amount", Pack: "bank"}
+	if _, err := rec.Recognize(context.Background(), pcm, e); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := rec.Recognize(context.Background(), pcm, e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)/pcm.Duration().Seconds(), "rtf")
+}

@@ -1,0 +1,261 @@
+package asr
+
+/*
+#cgo pkg-config: pocketsphinx sphinxbase
+#include <stdio.h>
+#include <stdlib.h>
+#include <pocketsphinx.h>
+#include <sphinxbase/logmath.h>
+#include <sphinxbase/ckd_alloc.h>
+#include <sphinxbase/fsg_model.h>
+
+static ps_decoder_t *parley_ps_new(const char *hmm, const char *dict) {
+	char *argv[] = {
+		"-hmm", (char *)hmm, "-dict", (char *)dict, "-logfn", "/dev/null",
+		"-bestpath", "yes", "-remove_noise", "yes",
+	};
+	cmd_ln_t *cfg = cmd_ln_parse_r(NULL, ps_args(), 10, argv, 1);
+	if (cfg == NULL) return NULL;
+	ps_decoder_t *ps = ps_init(cfg);
+	cmd_ln_free_r(cfg);
+	return ps;
+}
+
+static int parley_ps_set_fsg(ps_decoder_t *ps, const char *name, char *text, size_t n) {
+	FILE *fp = fmemopen(text, n, "r");
+	if (fp == NULL) return -1;
+	fsg_model_t *fsg = fsg_model_read(fp, ps_get_logmath(ps), 6.5);
+	fclose(fp);
+	if (fsg == NULL) return -1;
+	int r = ps_set_fsg(ps, name, fsg);
+	fsg_model_free(fsg);
+	return r;
+}
+
+static double parley_ps_exp(ps_decoder_t *ps, int v) {
+	return logmath_exp(ps_get_logmath(ps), v);
+}
+
+static double parley_ps_ln(ps_decoder_t *ps, int v) {
+	return logmath_log_to_ln(ps_get_logmath(ps), v);
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unsafe"
+)
+
+// hyp is one decoding result of one search.
+type hyp struct {
+	Text string
+	// Posterior is the probability of the best path in the lattice, in [0,1].
+	Posterior float64
+	// Ascr is the acoustic log-likelihood (natural log) of the best path, summed over its words.
+	Ascr float64
+	// Score is the path score (natural log): acoustic plus language weights and penalties.
+	Score float64
+	// Frames is the number of 10 ms frames the words span.
+	Frames int
+	// NBest holds lower-ranked distinct texts.
+	NBest []string
+	// StartFrame and EndFrame bound the spoken words.
+	StartFrame, EndFrame int
+}
+
+// decoder wraps one pocketsphinx decoder. It is not safe for concurrent use.
+type decoder struct {
+	ps *C.ps_decoder_t
+	// searches maps a search name to the hash of what was loaded under it.
+	searches map[string]string
+	// words holds the words in the decoder's dictionary.
+	words map[string]bool
+}
+
+func newDecoder(hmm, dict string, words map[string]bool) (*decoder, error) {
+	ch, cd := C.CString(hmm), C.CString(dict)
+	defer C.free(unsafe.Pointer(ch))
+	defer C.free(unsafe.Pointer(cd))
+	ps := C.parley_ps_new(ch, cd)
+	if ps == nil {
+		return nil, fmt.Errorf("pocketsphinx: cannot load model %s with dictionary %s", hmm, dict)
+	}
+	have := make(map[string]bool, len(words))
+	for w := range words {
+		have[w] = true
+	}
+	return &decoder{ps: ps, searches: map[string]string{}, words: have}, nil
+}
+
+func (d *decoder) close() {
+	if d.ps != nil {
+		C.ps_free(d.ps)
+		d.ps = nil
+	}
+}
+
+// ensure adds to the decoder's dictionary the words it lacks, with their pronunciations.
+func (d *decoder) ensure(words []string, lex *lexicon) {
+	for _, w := range words {
+		if d.words[w] || !lex.known(w) {
+			continue
+		}
+		for i, p := range lex.prons[w] {
+			name := w
+			if i > 0 {
+				name = fmt.Sprintf("%s(%d)", w, i+1)
+			}
+			cw, cp := C.CString(name), C.CString(p)
+			C.ps_add_word(d.ps, cw, cp, 0)
+			C.free(unsafe.Pointer(cw))
+			C.free(unsafe.Pointer(cp))
+		}
+		d.words[w] = true
+	}
+}
+
+// setFSG loads a finite-state grammar under name unless the same grammar is already there.
+func (d *decoder) setFSG(name, text, hash string) error {
+	if d.searches[name] == hash {
+		return nil
+	}
+	cn, cg := C.CString(name), C.CString(text)
+	defer C.free(unsafe.Pointer(cn))
+	defer C.free(unsafe.Pointer(cg))
+	if C.parley_ps_set_fsg(d.ps, cn, cg, C.size_t(len(text))) < 0 {
+		return errors.New("pocketsphinx: grammar rejected")
+	}
+	d.searches[name] = hash
+	return nil
+}
+
+// setLM loads an ARPA language model file under name unless it is already there.
+func (d *decoder) setLM(name, path, hash string) error {
+	if d.searches[name] == hash {
+		return nil
+	}
+	cn, cp := C.CString(name), C.CString(path)
+	defer C.free(unsafe.Pointer(cn))
+	defer C.free(unsafe.Pointer(cp))
+	if C.ps_set_lm_file(d.ps, cn, cp) < 0 {
+		return fmt.Errorf("pocketsphinx: language model %s rejected", path)
+	}
+	d.searches[name] = hash
+	return nil
+}
+
+// decode runs the named search over 16 kHz mono samples.
+func (d *decoder) decode(search string, samples []int16, nbest int) (hyp, error) {
+	cs := C.CString(search)
+	defer C.free(unsafe.Pointer(cs))
+	if C.ps_set_search(d.ps, cs) < 0 {
+		return hyp{}, fmt.Errorf("pocketsphinx: no search %q", search)
+	}
+	if C.ps_start_utt(d.ps) < 0 {
+		return hyp{}, errors.New("pocketsphinx: cannot start utterance")
+	}
+	if len(samples) > 0 {
+		samples = padded(samples)
+		// The samples are copied to C memory: cgo forbids passing Go memory the callee might keep.
+		buf := (*C.int16)(C.malloc(C.size_t(len(samples) * 2)))
+		copy(unsafe.Slice((*int16)(unsafe.Pointer(buf)), len(samples)), samples)
+		r := C.ps_process_raw(d.ps, buf, C.size_t(len(samples)), 0, 0)
+		C.free(unsafe.Pointer(buf))
+		if r < 0 {
+			C.ps_end_utt(d.ps)
+			return hyp{}, errors.New("pocketsphinx: cannot process audio")
+		}
+	}
+	if C.ps_end_utt(d.ps) < 0 {
+		return hyp{}, errors.New("pocketsphinx: cannot end utterance")
+	}
+	var score C.int32
+	ch := C.ps_get_hyp(d.ps, &score)
+	if ch == nil {
+		return hyp{}, nil
+	}
+	h := hyp{Text: strings.TrimSpace(C.GoString(ch)), StartFrame: -1}
+	h.Score = float64(C.parley_ps_ln(d.ps, C.int(score)))
+	h.Posterior = float64(C.parley_ps_exp(d.ps, C.int(C.ps_get_prob(d.ps))))
+	for seg := C.ps_seg_iter(d.ps); seg != nil; seg = C.ps_seg_next(seg) {
+		w := C.GoString(C.ps_seg_word(seg))
+		if isFiller(w) {
+			continue
+		}
+		var sf, ef C.int
+		C.ps_seg_frames(seg, &sf, &ef)
+		var ascr, lscr, lback C.int32
+		C.ps_seg_prob(seg, &ascr, &lscr, &lback)
+		h.Ascr += float64(C.parley_ps_ln(d.ps, C.int(ascr)))
+		h.Frames += int(ef-sf) + 1
+		if h.StartFrame < 0 {
+			h.StartFrame = int(sf)
+		}
+		h.EndFrame = int(ef)
+	}
+	if nbest > 1 && h.Text != "" {
+		seen := map[string]bool{h.Text: true}
+		nb := C.ps_nbest(d.ps)
+		for i := 0; nb != nil && i < nbest*4 && len(h.NBest) < nbest-1; i++ {
+			var s C.int32
+			if t := C.ps_nbest_hyp(nb, &s); t != nil {
+				txt := strings.Join(strings.Fields(cleanHyp(C.GoString(t))), " ")
+				if txt != "" && !seen[txt] {
+					seen[txt] = true
+					h.NBest = append(h.NBest, txt)
+				}
+			}
+			nb = C.ps_nbest_next(nb)
+		}
+		if nb != nil {
+			C.ps_nbest_free(nb)
+		}
+	}
+	h.Text = cleanHyp(h.Text)
+	return h, nil
+}
+
+func isFiller(w string) bool {
+	return w == "" || w == "<s>" || w == "</s>" || w == "<sil>" || strings.HasPrefix(w, "[") || strings.HasPrefix(w, "++") || strings.HasPrefix(w, "<")
+}
+
+// cleanHyp drops fillers and alternate-pronunciation markers such as "two(2)".
+func cleanHyp(s string) string {
+	var out []string
+	for _, w := range strings.Fields(s) {
+		if isFiller(w) {
+			continue
+		}
+		if i := strings.IndexByte(w, '('); i > 0 {
+			w = w[:i]
+		}
+		out = append(out, w)
+	}
+	return strings.Join(out, " ")
+}
+
+// padMS is the near-silence put around an utterance: the decoder's voice activity detector and noise
+// estimate need some quiet before the first word, or they clip it.
+const padMS = 300
+
+// padded returns samples with padMS of faint noise before and after.
+func padded(samples []int16) []int16 {
+	n := padMS * 16
+	out := make([]int16, 0, len(samples)+2*n)
+	var seed uint32 = 12345
+	noise := func() int16 {
+		seed = seed*1664525 + 1013904223
+		return int16(seed>>29) - 4
+	}
+	for i := 0; i < n; i++ {
+		out = append(out, noise())
+	}
+	out = append(out, samples...)
+	for i := 0; i < n; i++ {
+		out = append(out, noise())
+	}
+	return out
+}
