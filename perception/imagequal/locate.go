@@ -31,9 +31,9 @@ func locate(g *image.Gray) location {
 	t := otsu(s.Pix)
 	labels := make([]bool, w*h)
 	var best struct {
-		n                      int
-		tl, tr, br, bl         [2]int
-		top, bot, left, right  bool
+		n                     int
+		tl, tr, br, bl        [2]int
+		top, bot, left, right bool
 	}
 	stack := make([]int32, 0, 1024)
 	for start := range s.Pix {
