@@ -30,7 +30,12 @@ async function ensureConversation() {
     app.creating = api('/v1/conversations', { method: 'POST', json: { pack: ui.pack.value } })
       .then((r) => {
         setConversation({ id: r.id, pack: r.pack || ui.pack.value });
-        if (r.greeting) addBubble('bot greeting', { label: 'Parley' }).body.append(el('p', { class: 'part part-text', text: r.greeting }));
+        if (r.greeting) {
+          // The conversation is created with its first message, so the greeting goes above it.
+          const g = addBubble('bot greeting', { label: 'Parley' });
+          g.body.append(el('p', { class: 'part part-text', text: r.greeting }));
+          $('welcome').after(g.li);
+        }
         return app.conv;
       })
       .finally(() => { app.creating = null; });
