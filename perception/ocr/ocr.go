@@ -208,7 +208,7 @@ func (p *Pool) Read(ctx context.Context, img image.Image, opts Options) (Result,
 	var res Result
 	var b strings.Builder
 	sum := 0.0
-	for i, bx := range boxes {
+	for _, bx := range boxes {
 		t := strings.TrimSpace(bx.Word)
 		if t == "" {
 			continue
@@ -223,7 +223,6 @@ func (p *Pool) Read(ctx context.Context, img image.Image, opts Options) (Result,
 				b.WriteByte(' ')
 			}
 		}
-		_ = i
 		b.WriteString(t)
 		sum += w.Confidence
 		res.Words = append(res.Words, w)
