@@ -57,7 +57,9 @@ func (t *turn) report(f kb.Fault) []Part {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<!doctype html><meta charset=utf-8><title>Diagnostic report %s</title>", html.EscapeString(f.Code))
 	fmt.Fprintf(&b, "<h1>Diagnostic report</h1><table>")
-	row := func(k, v string) { fmt.Fprintf(&b, "<tr><th align=left>%s</th><td>%s</td></tr>", k, html.EscapeString(v)) }
+	row := func(k, v string) {
+		fmt.Fprintf(&b, "<tr><th align=left>%s</th><td>%s</td></tr>", k, html.EscapeString(v))
+	}
 	row("Product", fmt.Sprint(st.Value("product")))
 	row("Error code", f.Code)
 	row("Fault", f.Title)

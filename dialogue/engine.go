@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/parleyhq/parley/kb"
 	"github.com/parleyhq/parley/media"
@@ -327,6 +328,19 @@ func (t *turn) fuseSlots() {
 				continue
 			}
 			t.evidence(name, value, o, "observed")
+		}
+	}
+	// Choices and product names said in so many words fill their slots.
+	if flow != nil {
+		if txt := " " + Canonical(wordsOnly(t.customerText())) + " "; strings.TrimSpace(txt) != "" {
+			for _, s := range flow.Slots {
+				if (s.Type != "choice" && s.Type != "product") || st.Has(s.Name) {
+					continue
+				}
+				if c := t.choiceIn(txt, s); c != "" {
+					t.evidence(s.Name, c, perception.Observation{Confidence: 0.85, Source: perception.Source{MessageID: t.in.MessageID, Modality: t.textModality(), Stage: "dialogue.choice"}}, "observed")
+				}
+			}
 		}
 	}
 	// Free text answers the slot the dialogue asked for.
@@ -800,6 +814,39 @@ func matchChoice(choices []string, v string, pack *kb.Pack) string {
 		}
 	}
 	return ""
+}
+
+// choiceIn finds one of a slot's choices, or a product alias, among the words of txt (which is
+// canonical and padded with spaces).
+func (t *turn) choiceIn(txt string, s kb.SlotSpec) string {
+	for _, c := range s.Choices {
+		if strings.Contains(txt, " "+Canonical(c)+" ") {
+			return c
+		}
+	}
+	if s.Type != "product" {
+		return ""
+	}
+	for _, p := range t.pack.Products {
+		for _, a := range append([]string{p.Name, p.ID}, p.Aliases...) {
+			if strings.Contains(txt, " "+Canonical(wordsOnly(a))+" ") {
+				if c := matchChoice(s.Choices, p.Name, t.pack); c != "" {
+					return c
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// wordsOnly replaces punctuation with spaces.
+func wordsOnly(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' {
+			return r
+		}
+		return ' '
+	}, s)
 }
 
 func lastDigits(s string, n int) string {
