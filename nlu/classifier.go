@@ -23,7 +23,7 @@ type Example struct {
 	Label string
 }
 
-// Scored is a label with its calibrated probability.
+// Scored is a label with the calibrated probability that it is the right one.
 type Scored struct {
 	Label string  `json:"label"`
 	Score float64 `json:"score"`
@@ -33,8 +33,8 @@ type Scored struct {
 type Result struct {
 	// Label is the predicted intent, or OOS.
 	Label string `json:"label"`
-	// Confidence is the calibrated probability of Label; for OOS it is the probability that the
-	// text is out of scope.
+	// Confidence is the calibrated probability that Label is right; for OOS it is one minus the
+	// probability of the best intent.
 	Confidence float64 `json:"confidence"`
 	// Top holds the best in-scope labels, best first, with their probabilities.
 	Top []Scored `json:"top"`
@@ -89,7 +89,9 @@ type Classifier struct {
 	// w holds the weights feature-major: w[f*len(labels)+k]; bias[k] is the intercept.
 	w     []float32
 	bias  []float32
-	temp  float64 // softmax temperature applied to SVM scores
+	// a and b map an SVM score s to the probability sigmoid(a*s+b) that its label is right
+	// (Platt scaling, fitted on held-out folds).
+	a, b  float64
 	thres float64 // probability below which the top intent is rejected as OOS
 	pool  sync.Pool
 }
@@ -118,14 +120,14 @@ func TrainWith(examples []Example, opts Options) (*Classifier, error) {
 		return nil, ErrNoExamples
 	}
 	c := fit(docs, opts)
+	c.a, c.b, c.thres = defaultA, defaultB, defaultThreshold
 	if len(c.labels) < 2 {
 		// One label cannot be told apart from anything; everything maps to it.
-		c.temp, c.thres = 1, 0
+		c.thres = 0
 		return c, nil
 	}
-	c.temp, c.thres = 1, 0
 	if opts.Folds > 1 && len(docs) >= 2*opts.Folds {
-		c.temp, c.thres = calibrate(docs, opts)
+		c.a, c.b, c.thres = calibrate(docs, opts)
 	}
 	if opts.Threshold != 0 {
 		c.thres = max(opts.Threshold, 0)
@@ -295,21 +297,7 @@ func (c *Classifier) rawScores(text string, s *scratch) []float64 {
 	return sc
 }
 
-// softmax turns scores into probabilities in place at temperature t.
-func softmax(sc []float64, t float64) {
-	m := math.Inf(-1)
-	for _, v := range sc {
-		m = max(m, v)
-	}
-	var sum float64
-	for k, v := range sc {
-		sc[k] = math.Exp((v - m) * t)
-		sum += sc[k]
-	}
-	for k := range sc {
-		sc[k] /= sum
-	}
-}
+func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
 // Classify returns the most likely intent of text with calibrated probabilities, or OOS when the
 // text matches no intent well enough.
@@ -321,7 +309,9 @@ func (c *Classifier) Classify(text string) Result {
 		// Nothing known in the text: out of scope.
 		return Result{Label: OOS, Confidence: 1, Top: c.top(nil)}
 	}
-	softmax(sc, c.temp)
+	for k, v := range sc {
+		sc[k] = sigmoid(c.a*v + c.b)
+	}
 	return c.decide(sc)
 }
 
@@ -370,15 +360,20 @@ func (c *Classifier) top(p []float64) []Scored {
 	return out
 }
 
-// calibrate fits the softmax temperature (maximum likelihood) and the out-of-scope threshold on
-// held-out folds.
-func calibrate(docs []Example, opts Options) (temp, thres float64) {
-	type held struct {
-		scores []float64
-		label  string
-		labels []string
-	}
-	var hs []held
+// Defaults used when there is too little data to calibrate on.
+const (
+	defaultA, defaultB = 4.0, 1.0
+	defaultThreshold   = 0.5
+)
+
+// calibrate fits Platt scaling of the top SVM score and the out-of-scope threshold on held-out
+// folds of the training examples.
+func calibrate(docs []Example, opts Options) (a, b, thres float64) {
+	var (
+		top   []float64 // best in-scope score of each held-out example
+		right []bool    // whether that label was the true one
+		inOK  []bool    // true for in-scope examples
+	)
 	perm := rand.New(rand.NewPCG(1, 2)).Perm(len(docs))
 	fo := opts
 	fo.Folds = 1
@@ -394,64 +389,91 @@ func calibrate(docs []Example, opts Options) (temp, thres float64) {
 		c := fit(tr, fo)
 		s := new(scratch)
 		for _, e := range te {
-			sc := slices.Clone(c.rawScores(e.Text, s))
-			hs = append(hs, held{sc, e.Label, c.labels})
-		}
-	}
-	// Temperature: grid search on the negative log-likelihood of the true label.
-	nll := func(t float64) float64 {
-		var sum float64
-		for _, h := range hs {
-			p := slices.Clone(h.scores)
-			softmax(p, t)
-			k := slices.Index(h.labels, h.label)
+			sc := c.rawScores(e.Text, s)
+			k := -1
+			for j, v := range sc {
+				if j != c.oos && (k < 0 || v > sc[k]) {
+					k = j
+				}
+			}
 			if k < 0 {
 				continue
 			}
-			sum -= math.Log(max(p[k], 1e-12))
-		}
-		return sum
-	}
-	temp, best := 1.0, math.Inf(1)
-	for t := 1.0; t <= 40; t *= 1.15 {
-		if v := nll(t); v < best {
-			temp, best = t, v
+			top = append(top, sc[k])
+			right = append(right, c.labels[k] == e.Label)
+			inOK = append(inOK, e.Label != OOS)
 		}
 	}
-	// Threshold: the probability of the top intent on held-out in-scope examples that the
-	// classifier got right; reject below the value that keeps most of them.
-	var right []float64
-	for _, h := range hs {
-		if h.label == OOS {
-			continue
-		}
-		p := slices.Clone(h.scores)
-		softmax(p, temp)
-		k := argmax(p)
-		if h.labels[k] == h.label {
-			right = append(right, p[k])
+	a, b = plattFit(top, right)
+	// Threshold: reject below the probability that keeps most of the held-out in-scope examples
+	// the classifier got right.
+	var ps []float64
+	for i, s := range top {
+		if inOK[i] && right[i] {
+			ps = append(ps, sigmoid(a*s+b))
 		}
 	}
-	sort.Float64s(right)
-	if len(right) > 0 {
-		thres = right[int(float64(len(right))*thresholdQuantile)]
+	if len(ps) == 0 {
+		return a, b, defaultThreshold
 	}
-	return temp, thres
+	sort.Float64s(ps)
+	return a, b, ps[int(float64(len(ps))*thresholdQuantile)]
+}
+
+// plattFit fits p(right | s) = sigmoid(a*s+b) by Newton's method on the log-likelihood, with
+// Platt's smoothed targets.
+func plattFit(s []float64, y []bool) (a, b float64) {
+	var npos, nneg float64
+	for _, v := range y {
+		if v {
+			npos++
+		} else {
+			nneg++
+		}
+	}
+	if npos == 0 || nneg == 0 {
+		return defaultA, defaultB
+	}
+	hi, lo := (npos+1)/(npos+2), 1/(nneg+2)
+	a, b = defaultA, defaultB
+	for range 50 {
+		var ga, gb, haa, hab, hbb float64
+		for i, x := range s {
+			t := lo
+			if y[i] {
+				t = hi
+			}
+			p := sigmoid(a*x + b)
+			d := p - t
+			w := max(p*(1-p), 1e-12)
+			ga += d * x
+			gb += d
+			haa += w * x * x
+			hab += w * x
+			hbb += w
+		}
+		haa += 1e-9
+		hbb += 1e-9
+		det := haa*hbb - hab*hab
+		if det <= 0 {
+			break
+		}
+		da := (hbb*ga - hab*gb) / det
+		db := (haa*gb - hab*ga) / det
+		a, b = a-da, b-db
+		if math.IsNaN(a) || math.IsNaN(b) || a <= 0 {
+			return defaultA, defaultB
+		}
+		if math.Abs(da) < 1e-7 && math.Abs(db) < 1e-7 {
+			break
+		}
+	}
+	return a, b
 }
 
 // thresholdQuantile is the share of correctly classified in-scope held-out examples that the
 // out-of-scope threshold may reject.
 const thresholdQuantile = 0.05
-
-func argmax(p []float64) int {
-	b := 0
-	for k, v := range p {
-		if v > p[b] {
-			b = k
-		}
-	}
-	return b
-}
 
 func (c *Classifier) String() string {
 	return fmt.Sprintf("nlu.Classifier{labels: %d, features: %d}", len(c.labels), len(c.idf))

@@ -15,7 +15,7 @@ var (
 	// "DW500X". Models of the vocabulary are also found in other spellings ("wm 3000").
 	reModel = regexp.MustCompile(`\b([A-Z]{2,4})-?(\d{2,5})([A-Z]{0,2})\b`)
 	// codeContext words make a spaced or spoken letter-number pair an error code.
-	codeContext = regexp.MustCompile(`(?i)\b(error|code|fault|display|displays|showing|shows|says|flashing|blinking)\b`)
+	codeContext = regexp.MustCompile(`(?i)\b(errors?|codes?|faults?|display|displays|showing|shows|says|flashing|blinking)\b`)
 )
 
 // Code is an error code or product model found in text.
@@ -115,7 +115,8 @@ func ParseErrorCodes(text string, vocab *Vocab) []Code {
 		if t.kind != tokWord || len(t.text) != 1 || !isLetterByte(t.text[0]) || toks[i+1].kind != tokWord {
 			continue
 		}
-		p, _, ok := phraseAt(toks, nil, i+1)
+		// A code number is at most a few words: look no further, so long inputs stay linear.
+		p, _, ok := phraseAt(toks[:min(len(toks), i+6)], nil, i+1)
 		if !ok {
 			continue
 		}

@@ -165,7 +165,7 @@ func spokenDigits(cs []chunk) bool {
 
 // amountCue reports whether the words before offset say money follows ("for", "of", "amount").
 func amountCue(lower string, at int) bool {
-	before := strings.Fields(lower[:at])
+	before := strings.Fields(lower[max(0, at-32):at])
 	if len(before) == 0 {
 		return false
 	}
@@ -184,7 +184,7 @@ func ParseDigits(text string) (string, bool) {
 	best := ""
 	for _, p := range phrases(lex(text), nil) {
 		cs := chunksOf(p.items)
-		if len(cs) != len(p.items) {
+		if p.sign || len(cs) != len(p.items) {
 			continue
 		}
 		if ds, ok := digitString(cs); ok && len(ds) > len(best) {
