@@ -55,6 +55,9 @@ type Options struct {
 	Workers int
 	// TopK is the number of labels in Result.Top (default 3).
 	TopK int
+	// Background adds built-in everyday out-of-scope sentences as OOS examples when the training
+	// data has none, which sharpens out-of-scope detection for small sets such as a pack's.
+	Background bool
 }
 
 func (o Options) withDefaults() Options {
@@ -118,6 +121,11 @@ func TrainWith(examples []Example, opts Options) (*Classifier, error) {
 	}
 	if len(docs) == 0 {
 		return nil, ErrNoExamples
+	}
+	if opts.Background && !slices.ContainsFunc(docs, func(e Example) bool { return e.Label == OOS }) {
+		for _, t := range background {
+			docs = append(docs, Example{Text: t, Label: OOS})
+		}
 	}
 	c := fit(docs, opts)
 	c.a, c.b, c.thres = defaultA, defaultB, defaultThreshold

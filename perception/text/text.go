@@ -95,7 +95,7 @@ func (s *Stage) model(pack string) *model {
 		if len(ex) == 0 {
 			return
 		}
-		m.cls, m.err = nlu.Train(ex)
+		m.cls, m.err = nlu.TrainWith(ex, nlu.Options{Background: true})
 		if m.err != nil {
 			m.err = fmt.Errorf("text: training pack %q: %w", pack, m.err)
 		}

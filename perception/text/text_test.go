@@ -79,7 +79,8 @@ func TestProcess(t *testing.T) {
 		want   any
 	}{
 		{"intent", "I'd like to deposit a check please", bank, perception.KindIntent, "", "deposit_check"},
-		{"oos", "what is the capital of australia", bank, perception.KindIntent, "", "oos"},
+		{"oos", "who painted the mona lisa", bank, perception.KindIntent, "", "oos"},
+		{"oos chit-chat", "can you recommend a podcast about history", bank, perception.KindIntent, "", "oos"},
 		{"amount digits", "deposit a check for $1,250.75", bank, perception.KindEntity, "amount", 1250.75},
 		{"amount words", "one thousand two hundred fifty dollars and seventy five cents", bank, perception.KindEntity, "amount", 1250.75},
 		{"bare amount expected", "twelve fifty", perception.Expectation{Pack: "bank", Type: "amount"}, perception.KindEntity, "amount", 1250.0},
