@@ -21,7 +21,7 @@ async function loadQueue() {
     const id = convID(h);
     const ho = h.handoff || {};
     const when = ho.at || h.updated_at;
-    return el('li', {}, el('button', { type: 'button', 'aria-current': String(id === current), onclick: () => open(id, h) },
+    return el('li', {}, el('button', { type: 'button', 'aria-current': String(id === current), dataset: { conversation: id }, onclick: () => open(id, h) },
       el('strong', { text: `${h.pack || 'conversation'} · ${ho.reason || 'handoff'}` }),
       el('span', { class: 'sub', text: (ho.summary || '').slice(0, 90) }),
       when ? el('span', { class: 'sub', text: new Date(when).toLocaleTimeString() }) : null));
@@ -58,8 +58,14 @@ async function loadConversation(id, h) {
     const cls = role === 'customer' || role === 'user' ? 'user' : role === 'agent' || role === 'human' ? 'agent' : 'bot';
     const body = el('div', { class: 'bubble' });
     if (m.text) body.append(el('p', { class: 'part part-text', text: m.text }));
-    if ((m.parts || []).length) body.append(el('p', { class: 'muted small', text: `${m.parts.length} attachment(s)` }));
-    hist.append(el('li', { class: 'msg ' + cls }, body));
+    for (const p of m.parts || []) {
+      const url = '/v1/blobs/' + encodeURIComponent(p.hash || '');
+      if (p.kind === 'image') body.append(el('a', { href: url, target: '_blank', rel: 'noopener' }, el('img', { class: 'upload thumb', src: url, alt: p.name || 'customer photo' })));
+      else if (p.kind === 'audio') body.append(el('audio', { controls: true, preload: 'none', src: url, 'aria-label': 'customer audio' }));
+      else body.append(el('a', { class: 'file', href: url, target: '_blank', rel: 'noopener', text: `▶ ${p.name || p.kind || 'file'}` }));
+    }
+    const who = cls === 'agent' ? 'Agent' : cls === 'user' ? 'Customer' : 'Parley';
+    hist.append(el('li', { class: 'msg ' + cls }, el('div', { class: 'who', text: who }), body));
     if (m.reply) {
       const rb = el('div', { class: 'bubble' });
       for (const p of m.reply.parts || []) { const n = renderPart(p); if (n) rb.append(n); }

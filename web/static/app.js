@@ -77,7 +77,7 @@ async function loadConversation(id) {
   setConversation({ id: c.id || id, pack: c.pack });
   for (const m of c.messages || []) renderStoredMessage(m);
   if (c.state) renderState(c.state);
-  if (c.status) $('st-status').textContent = c.status;
+  if (c.status) $('st-status').textContent = statusLabel(c.status);
 }
 
 // renderStoredMessage draws one message from GET /v1/conversations/{id}.
@@ -152,7 +152,7 @@ function subscribe(id) {
     if ((m.role === 'agent' || m.role === 'human') && m.text) addAgentMessage(m.id || d.message_id, m.text);
   });
   on('agent_reply', (d) => { if (d.message_id) addAgentMessage(d.message_id, '', d.reply); });
-  on('handoff', () => { $('st-status').textContent = 'waiting for a person'; scheduleRefresh(); });
+  on('handoff', () => { $('st-status').textContent = 'with a person'; scheduleRefresh(); });
   for (const name of ['slot', 'affect', 'handoff', 'reply', 'agent_reply']) es.addEventListener(name, scheduleRefresh);
 }
 
@@ -168,7 +168,7 @@ async function refresh() {
   try {
     const c = await api('/v1/conversations/' + encodeURIComponent(app.conv.id));
     if (c.state) renderState(c.state);
-    if (c.status) $('st-status').textContent = c.status;
+    if (c.status) $('st-status').textContent = statusLabel(c.status);
     for (const m of c.messages || []) {
       if ((m.role === 'agent' || m.role === 'human') && !app.seen.has(m.id)) addAgentMessage(m.id, m.text || '', m.reply);
       if (m.role === 'customer' || m.role === 'user') {
@@ -304,6 +304,10 @@ function renderStyle(style) {
   const box = $('st-style');
   box.replaceChildren(...styleBadges(style).map(([t, title]) => el('span', { class: 'badge badge-style', title, text: t })));
   if (style.reason) box.title = style.reason;
+}
+
+function statusLabel(s) {
+  return { open: 'open', handoff: 'with a person', resolved: 'resolved', closed: 'closed' }[s] || humanize(s);
 }
 
 function humanize(s) { return s ? String(s).replace(/[_-]+/g, ' ') : ''; }
@@ -640,8 +644,8 @@ ui.liveEnd.addEventListener('click', stopLive);
 async function requestHandoff() {
   try {
     const conv = await ensureConversation();
-    await api('/v1/conversations/' + encodeURIComponent(conv.id) + '/handoff', { method: 'POST', json: {} });
-    $('st-status').textContent = 'waiting for a person';
+    await api('/v1/conversations/' + encodeURIComponent(conv.id) + '/handoff', { method: 'POST', json: { reason: 'the customer asked for a person in the web chat' } });
+    $('st-status').textContent = 'with a person';
     addBubble('system').body.append(el('p', { text: 'A person from our team will join shortly. They can see everything you told me.' }));
   } catch (e) { toast(e.message); }
 }

@@ -98,6 +98,35 @@ const scenarios = {
     await noErrors(page);
     await shot(page, 'image');
 
+    // Frustrated words move the frustration meter and the reply style.
+    await page.fill('#text', "This is ridiculous, I already told you that twice!");
+    await page.press('#text', 'Enter');
+    await waitReply(page, 2);
+    await page.waitForFunction(() => Number(document.querySelector('[data-affect=frustration] [role=meter]')?.getAttribute('aria-valuenow')) > 0, null, { timeout: WAIT });
+    log('frustration meter:', await page.locator('[data-affect=frustration] [role=meter]').getAttribute('aria-valuenow'),
+      'style:', (await page.locator('#st-style').innerText()).replace(/\s+/g, ' ') || '(default)');
+    // Issue 5's adaptation: a frustrated customer gets slower, simpler replies, shown as badges.
+    await page.locator('#st-style .badge', { hasText: 'slower' }).waitFor({ timeout: WAIT });
+    await shot(page, 'affect');
+
+    // Handoff: the customer asks for a person, an agent answers from the console, the customer sees it.
+    await page.click('#handoff');
+    await page.waitForFunction(() => /person/.test(document.getElementById('st-status').textContent), null, { timeout: WAIT });
+    const agent = await context.newPage();
+    agent.on('pageerror', (e) => log('agent page error', e.message));
+    await agent.goto(base + '/agent.html');
+    await agent.locator(`#queue button[data-conversation="${conv}"]`).click({ timeout: WAIT });
+    await agent.waitForFunction(() => (document.getElementById('summary').textContent || '').length > 10, null, { timeout: WAIT });
+    log('handoff summary:', (await agent.locator('#summary').innerText()).replace(/\s+/g, ' ').slice(0, 200));
+    const answer = 'Hi, this is Dana from the bank. I will finish the deposit with you.';
+    await agent.fill('#reply-text', answer);
+    await agent.click('#reply button[type=submit]');
+    await agent.waitForFunction(() => document.getElementById('reply-status').textContent === 'Sent.', null, { timeout: WAIT });
+    await shot(agent, 'agent');
+    await page.locator('li.msg.agent', { hasText: 'Dana from the bank' }).waitFor({ timeout: WAIT });
+    await noErrors(page);
+    await shot(page, 'handoff');
+
     // The same conversation reopened on a phone-sized screen keeps its history and state.
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     const p2 = await openChat(phone, '#c=' + encodeURIComponent(conv));
