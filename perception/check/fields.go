@@ -95,7 +95,11 @@ func ParseDate(s string) (time.Time, error) {
 		y, _ := strconv.Atoi(m[3])
 		return mk(y, int(months[strings.ToLower(m[1])]), d)
 	}
-	if m := numDateRe.FindStringSubmatch(fixDigits(strings.ReplaceAll(s, " ", ""))); m != nil {
+	tokens := strings.Fields(s)
+	for i, tok := range tokens {
+		tokens[i] = fixDigits(tok)
+	}
+	if m := numDateRe.FindStringSubmatch(strings.Join(tokens, " ")); m != nil {
 		mo, _ := strconv.Atoi(m[1])
 		d, _ := strconv.Atoi(m[2])
 		y, _ := strconv.Atoi(m[3])
