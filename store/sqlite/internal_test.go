@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -130,4 +131,19 @@ func TestCloseDuringWrites(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged before close, %d stored", len(acked), len(stored))
+}
+
+func TestOddPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "my data #1?x=y", "parley 100%.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CreateConversation(context.Background(), &store.Conversation{Pack: "bank"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database not at %s: %v", path, err)
+	}
 }
