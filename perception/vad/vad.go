@@ -1,0 +1,218 @@
+// Package vad finds speech in a live audio stream: voice activity from frame energy over an
+// adaptive noise floor and the share of energy in the speech band, and the end of an utterance
+// after a stretch of trailing silence. It is pure Go.
+package vad
+
+import (
+	"math"
+	"time"
+)
+
+// Config tunes a Detector. Zero fields take the defaults.
+type Config struct {
+	// Rate is the sample rate in Hz (default 16000).
+	Rate int
+	// EndSilence is the trailing silence that ends an utterance (default 600 ms).
+	EndSilence time.Duration
+	// MinSpeech is the shortest speech kept as an utterance; shorter bursts are noise (default 120 ms).
+	MinSpeech time.Duration
+	// PreRoll is audio kept before the detected onset, so the first sound is not clipped (default 300 ms).
+	PreRoll time.Duration
+	// MaxUtterance ends an utterance that runs this long (default 30 s).
+	MaxUtterance time.Duration
+	// OnsetDB is how far above the noise floor a frame must be to start speech (default 9 dB).
+	OnsetDB float64
+}
+
+func (c Config) withDefaults() Config {
+	if c.Rate <= 0 {
+		c.Rate = 16000
+	}
+	if c.EndSilence <= 0 {
+		c.EndSilence = 600 * time.Millisecond
+	}
+	if c.MinSpeech <= 0 {
+		c.MinSpeech = 120 * time.Millisecond
+	}
+	if c.PreRoll <= 0 {
+		c.PreRoll = 300 * time.Millisecond
+	}
+	if c.MaxUtterance <= 0 {
+		c.MaxUtterance = 30 * time.Second
+	}
+	if c.OnsetDB <= 0 {
+		c.OnsetDB = 9
+	}
+	return c
+}
+
+// EventType says what happened in the stream.
+type EventType int
+
+// The events a Detector reports.
+const (
+	SpeechStart EventType = iota + 1
+	SpeechEnd
+)
+
+// Event is a change in the stream. A SpeechEnd carries the utterance's samples, from just before
+// the onset to a little after the last speech.
+type Event struct {
+	Type EventType
+	// At is the stream time of the event: the onset for SpeechStart, the end of speech for SpeechEnd.
+	At        time.Duration
+	Utterance []int16
+}
+
+// Detector is a streaming voice activity and end-of-utterance detector. It is not safe for
+// concurrent use.
+type Detector struct {
+	cfg      Config
+	frame    int // samples per 10 ms frame
+	pending  []int16
+	frames   int64 // frames seen
+	floor    float64
+	started  bool
+	speaking bool
+	onset    int // consecutive loud frames
+	silent   int // consecutive quiet frames while speaking
+	voiced   int // speech frames in the utterance
+	ring     []int16
+	utt      []int16
+	endAt    int64
+	lp       float64 // low-pass state for the speech-band measure
+	prev     float64
+}
+
+// New returns a detector.
+func New(cfg Config) *Detector {
+	cfg = cfg.withDefaults()
+	return &Detector{cfg: cfg, frame: cfg.Rate / 100}
+}
+
+// Speaking reports whether the detector is inside an utterance.
+func (d *Detector) Speaking() bool { return d.speaking }
+
+// NoiseFloor returns the current noise floor estimate in dBFS.
+func (d *Detector) NoiseFloor() float64 { return d.floor }
+
+func (d *Detector) ms(frames int) time.Duration { return time.Duration(frames) * 10 * time.Millisecond }
+
+func (d *Detector) framesOf(t time.Duration) int { return int(t / (10 * time.Millisecond)) }
+
+// Write feeds samples and returns the events they complete.
+func (d *Detector) Write(samples []int16) []Event {
+	var evs []Event
+	d.pending = append(d.pending, samples...)
+	for len(d.pending) >= d.frame {
+		f := d.pending[:d.frame]
+		if ev, ok := d.step(f); ok {
+			evs = append(evs, ev)
+		}
+		d.pending = d.pending[d.frame:]
+	}
+	// Keep the pending buffer from pinning a large backing array.
+	d.pending = append([]int16(nil), d.pending...)
+	return evs
+}
+
+// Flush ends the stream: an utterance in progress is returned as a SpeechEnd event.
+func (d *Detector) Flush() (Event, bool) {
+	if !d.speaking {
+		return Event{}, false
+	}
+	return d.finish()
+}
+
+func (d *Detector) step(f []int16) (Event, bool) {
+	d.frames++
+	db, band := d.measure(f)
+	if !d.started {
+		d.floor, d.started = db, true
+	}
+	loud := db > d.floor+d.cfg.OnsetDB && db > -60 && band > 0.2
+	if !d.speaking {
+		d.ring = append(d.ring, f...)
+		if keep := d.framesOf(d.cfg.PreRoll) * d.frame; len(d.ring) > keep {
+			d.ring = append(d.ring[:0:0], d.ring[len(d.ring)-keep:]...)
+		}
+		if loud {
+			d.onset++
+		} else {
+			d.onset = 0
+			d.track(db)
+		}
+		if d.onset >= 3 {
+			d.speaking, d.silent, d.voiced = true, 0, d.onset
+			d.utt = append(d.utt[:0:0], d.ring...)
+			d.ring = nil
+			d.onset = 0
+			return Event{Type: SpeechStart, At: d.ms(int(d.frames) - 3)}, true
+		}
+		return Event{}, false
+	}
+	d.utt = append(d.utt, f...)
+	// Inside speech a lower threshold holds the utterance through soft sounds (hysteresis).
+	if db > d.floor+d.cfg.OnsetDB-3 && db > -60 {
+		d.silent = 0
+		d.voiced++
+		d.endAt = d.frames
+	} else {
+		d.silent++
+		d.track(db)
+	}
+	if d.silent >= d.framesOf(d.cfg.EndSilence) || len(d.utt) >= d.framesOf(d.cfg.MaxUtterance)*d.frame {
+		return d.finish()
+	}
+	return Event{}, false
+}
+
+// finish closes the utterance, trimming trailing silence to 200 ms.
+func (d *Detector) finish() (Event, bool) {
+	d.speaking = false
+	tail := int(d.frames-d.endAt) - 20
+	utt := d.utt
+	if tail > 0 && tail*d.frame < len(utt) {
+		utt = utt[:len(utt)-tail*d.frame]
+	}
+	d.utt = nil
+	d.silent = 0
+	if d.ms(d.voiced) < d.cfg.MinSpeech {
+		return Event{}, false
+	}
+	return Event{Type: SpeechEnd, At: d.ms(int(d.endAt)), Utterance: utt}, true
+}
+
+// track moves the noise floor: quickly down, slowly up.
+func (d *Detector) track(db float64) {
+	if db < d.floor {
+		d.floor = 0.7*d.floor + 0.3*db
+	} else {
+		d.floor = 0.97*d.floor + 0.03*db
+	}
+}
+
+// measure returns the frame's loudness in dBFS and the share of its energy below about 4 kHz after
+// removing the lowest hum: voiced speech keeps most energy there, hiss does not.
+func (d *Detector) measure(f []int16) (float64, float64) {
+	var all, low float64
+	a := math.Exp(-2 * math.Pi * 4000 / float64(d.cfg.Rate))
+	for _, s := range f {
+		x := float64(s) / 32768
+		hp := x - d.prev // first difference removes DC and hum
+		d.prev = x
+		d.lp = a*d.lp + (1-a)*hp
+		all += hp * hp
+		low += d.lp * d.lp
+	}
+	var sum float64
+	for _, s := range f {
+		x := float64(s) / 32768
+		sum += x * x
+	}
+	db := 10 * math.Log10(sum/float64(len(f))+1e-10)
+	if all == 0 {
+		return db, 0
+	}
+	return db, low / all
+}

@@ -1,0 +1,146 @@
+package vad
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/media"
+)
+
+func speak(t *testing.T, text string) []int16 {
+	t.Helper()
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Skip("espeak-ng is not installed; it generates the test speech")
+	}
+	path := filepath.Join(t.TempDir(), "s.wav")
+	if out, err := exec.Command("espeak-ng", "-v", "en-us", "-w", path, text).CombinedOutput(); err != nil {
+		t.Fatalf("espeak-ng: %v %s", err, out)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcm, err := media.DecodeAudio(context.Background(), data, media.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pcm.Samples
+}
+
+func noise(r *rand.Rand, n int, amp float64) []int16 {
+	out := make([]int16, n)
+	for i := range out {
+		out[i] = int16(r.NormFloat64() * amp)
+	}
+	return out
+}
+
+// mix adds noise at the given amplitude to s.
+func mix(r *rand.Rand, s []int16, amp float64) []int16 {
+	out := make([]int16, len(s))
+	for i, v := range s {
+		out[i] = int16(max(-32768, min(32767, float64(v)+r.NormFloat64()*amp)))
+	}
+	return out
+}
+
+// feed writes the stream in random chunk sizes and collects the events.
+func feed(d *Detector, r *rand.Rand, s []int16) []Event {
+	var evs []Event
+	for len(s) > 0 {
+		n := min(len(s), 160+r.IntN(1600))
+		evs = append(evs, d.Write(s[:n])...)
+		s = s[n:]
+	}
+	if ev, ok := d.Flush(); ok {
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+func TestUtterances(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	a := speak(t, "I want to deposit a check")
+	b := speak(t, "yes")
+	sec := 16000
+	cases := []struct {
+		name  string
+		noise float64
+	}{
+		{"quiet room", 30},
+		{"noisy room", 600},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var s []int16
+			s = append(s, make([]int16, sec)...)
+			s = append(s, a...)
+			s = append(s, make([]int16, sec)...)
+			s = append(s, b...)
+			s = append(s, make([]int16, sec)...)
+			s = mix(r, s, tc.noise)
+			evs := feed(New(Config{}), r, s)
+			for _, e := range evs {
+				t.Logf("event %d at %s, %d samples", e.Type, e.At, len(e.Utterance))
+			}
+			var starts, ends []Event
+			for _, e := range evs {
+				if e.Type == SpeechStart {
+					starts = append(starts, e)
+				} else {
+					ends = append(ends, e)
+				}
+			}
+			if len(starts) != 2 || len(ends) != 2 {
+				t.Fatalf("got %d starts and %d ends, want 2 and 2", len(starts), len(ends))
+			}
+			for i, want := range []int{len(a), len(b)} {
+				got := len(ends[i].Utterance)
+				if got < want-1600 || got > want+12000 {
+					t.Errorf("utterance %d: %d samples, want about %d", i, got, want)
+				}
+			}
+			// The first onset is about one second in.
+			if at := starts[0].At; at < 900*time.Millisecond || at > 1300*time.Millisecond {
+				t.Errorf("onset at %s", at)
+			}
+		})
+	}
+}
+
+func TestNoiseAloneIsNotSpeech(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var s []int16
+	s = append(s, noise(r, 16000, 20)...)
+	s = append(s, noise(r, 5*16000, 2000)...) // a fan switched on
+	click := make([]int16, 16000)
+	for i := 8000; i < 8080; i++ {
+		click[i] = 20000
+	}
+	s = append(s, click...)
+	evs := feed(New(Config{}), r, s)
+	ends := 0
+	for _, e := range evs {
+		if e.Type == SpeechEnd {
+			ends++
+		}
+	}
+	if ends > 1 {
+		t.Fatalf("%d utterances in noise", ends)
+	}
+}
+
+func BenchmarkDetector(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	s := noise(r, 16000*5, 500)
+	b.SetBytes(int64(len(s) * 2))
+	for b.Loop() {
+		d := New(Config{})
+		d.Write(s)
+	}
+}
