@@ -30,7 +30,7 @@ type upload struct {
 type messageResponse struct {
 	MessageID string          `json:"message_id"`
 	Reply     dialogue.Reply  `json:"reply"`
-	State     *dialogue.State `json:"state"`
+	State     json.RawMessage `json:"state"`
 }
 
 func (s *Server) handleMessage(w http.ResponseWriter, r *http.Request) {
@@ -77,7 +77,7 @@ func (s *Server) deliver(ctx context.Context, cv *conv, msg *store.Message) (*me
 			if err := json.Unmarshal(stored.Reply, &reply); err != nil {
 				return nil, err
 			}
-			return &messageResponse{MessageID: stored.ID, Reply: reply, State: cloneState(cv.state)}, nil
+			return &messageResponse{MessageID: stored.ID, Reply: reply, State: cv.c.State}, nil
 		}
 		msg = stored
 	} else if err != nil {
@@ -94,7 +94,7 @@ func (s *Server) deliver(ctx context.Context, cv *conv, msg *store.Message) (*me
 	if err != nil {
 		return nil, err
 	}
-	return &messageResponse{MessageID: msg.ID, Reply: reply, State: cloneState(cv.state)}, nil
+	return &messageResponse{MessageID: msg.ID, Reply: reply, State: cv.c.State}, nil
 }
 
 // readMessage parses a JSON or multipart message, storing each file part as a blob within its limit.
@@ -342,14 +342,15 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 	if err != nil {
 		return dialogue.Reply{}, err
 	}
-	if err := s.store.SetReply(ctx, cv.c.ID, msg.ID, replyJSON, obsJSON); err != nil {
-		return dialogue.Reply{}, err
-	}
-	if err := s.save(ctx, cv); err != nil {
+	// The reply and the new state go to the store together, so they share one group commit.
+	replyErr := make(chan error, 1)
+	go func() { replyErr <- s.store.SetReply(ctx, cv.c.ID, msg.ID, replyJSON, obsJSON) }()
+	saveErr := s.save(ctx, cv)
+	if err := errors.Join(<-replyErr, saveErr); err != nil {
 		return dialogue.Reply{}, err
 	}
 	s.hub.publish(cv.c.ID, out.Events...)
-	s.hub.publish(cv.c.ID, dialogue.Event{Type: "state", Data: cloneState(cv.state)})
+	s.hub.publish(cv.c.ID, dialogue.Event{Type: "state", Data: cv.c.State})
 	return out.Reply, nil
 }
 
