@@ -22,7 +22,7 @@ import (
 // with their installed node_modules (npm ci --prefix test/e2e/browser).
 type browserEnv struct {
 	node, chromium, scripts string
-	shots                   string // where screenshots go
+	shots                   string // where screenshots go; none when empty
 }
 
 // scenarioTimeout bounds one Playwright scenario, browser start included.
@@ -50,10 +50,10 @@ func newBrowserEnv(t *testing.T) *browserEnv {
 		t.Skipf("browser tests need playwright-core: run `npm ci --prefix %s`", scripts)
 	}
 	shots := os.Getenv("PARLEY_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
+	if shots != "" {
+		if err := os.MkdirAll(shots, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return &browserEnv{node: node, chromium: chromium, scripts: scripts, shots: shots}
 }
@@ -81,7 +81,11 @@ func (e *browserEnv) run(t *testing.T, scenario, base string, env map[string]str
 		t.Fatalf("scenario %s did not finish within %s", scenario, scenarioTimeout)
 	}
 	if err != nil {
-		t.Fatalf("scenario %s failed: %v (screenshots in %s)", scenario, err, e.shots)
+		where := "set PARLEY_SCREENSHOTS=DIR to keep screenshots"
+		if e.shots != "" {
+			where = "screenshots in " + e.shots
+		}
+		t.Fatalf("scenario %s failed: %v (%s)", scenario, err, where)
 	}
 }
 

@@ -1,9 +1,6 @@
 package e2e
 
-import (
-	"github.com/parleyhq/parley/internal/server"
-	_ "github.com/parleyhq/parley/perception/asr" // audio.asr: voice notes and live speech
-)
+import "github.com/parleyhq/parley/internal/server"
 
 // standardOptions wires the components the browser tests exercise, as `parley serve` does.
 func standardOptions() server.Options {
