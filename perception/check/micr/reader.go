@@ -13,7 +13,7 @@ import (
 // with a margin of marginV units above and below.
 const (
 	scaleS  = 3
-	marginV = 1
+	marginV = 2
 	marginH = 1
 	stripH  = (GlyphRows + 2*marginV) * scaleS
 	maxPix  = 80 << 20 // larger images are refused rather than risk memory
@@ -150,7 +150,7 @@ func Read(img image.Image) (Line, error) {
 		return Line{}, fmt.Errorf("%w: %dx%d is too large", ErrBadImage, b.Dx(), b.Dy())
 	}
 	g := toGray(img)
-	l, err := readPlane(g, 1)
+	l, err := readPlane(g, 1, 6, math.Inf(1))
 	if err != nil {
 		return Line{}, err
 	}
@@ -183,13 +183,16 @@ func (a affine) box(X0, Y0, X1, Y1 float64) image.Rectangle {
 
 // readPlane finds candidate text bands in g (luminance), reads each and returns the best line.
 // f is the factor from g's pixels to the caller's pixels (g may be a shrunk copy).
-func readPlane(g plane, f float64) (Line, error) {
+func readPlane(g plane, f, minH, maxH float64) (Line, error) {
 	ink := inkMap(g, max(16, min(64, g.h/3)))
 	t := estimateSkew(ink)
 	bands := findBands(ink, t)
 	var best Line
 	bestScore := math.Inf(-1)
 	for _, bd := range bands {
+		if h := bd.y1 - bd.y0; h < minH || h > maxH {
+			continue
+		}
 		l, score, ok := readBand(ink, bd, t, f)
 		if ok && score > bestScore {
 			best, bestScore = l, score
@@ -290,7 +293,7 @@ func findBands(ink plane, t float64) []band {
 	used := make([]bool, len(sm))
 	var out []band
 	first := 0.0
-	for len(out) < 4 {
+	for len(out) < 6 {
 		pk, pv := -1, 0.0
 		for i, v := range sm {
 			if !used[i] && v > pv {
@@ -433,6 +436,10 @@ func classify(s plane) ([]placed, float64) {
 			best[gi][x] = -1
 		}
 	}
+	inkPre := make([]float64, W+1)
+	for x := 0; x < W; x++ {
+		inkPre[x+1] = inkPre[x] + colInk[x]
+	}
 	{
 		for _, tp := range tps {
 			gi := tp.gi
@@ -441,6 +448,9 @@ func classify(s plane) ([]placed, float64) {
 				lo, hi := max(p, 0), min(p+tp.w, W)
 				if hi-lo < tp.glyph/2 || x < 0 || x >= W {
 					continue
+				}
+				if inkPre[min(x+tp.glyph, W)]-inkPre[x] < 0.03*float64(tp.glyph) {
+					continue // blank: no glyph here
 				}
 				sum := colS[hi] - colS[lo]
 				sq := colQ[hi] - colQ[lo]
@@ -466,7 +476,8 @@ func classify(s plane) ([]placed, float64) {
 	}
 	const (
 		tau    = 0.55 // correlation that breaks even
-		lambda = 0.6  // penalty per unexplained column at full ink
+		lambda = 0.15 // penalty per unexplained column at full ink
+		minNCC = 0.35 // weaker matches are never placed
 	)
 	gap := scaleS // one unit
 	dp := make([]float64, W+1)
@@ -488,7 +499,7 @@ func classify(s plane) ([]placed, float64) {
 		}
 		for gi := 0; gi < ng; gi++ {
 			sc := float64(best[gi][x])
-			if sc < 0.2 {
+			if sc < minNCC {
 				continue
 			}
 			end := min(x+gw[gi]+gap, W)
@@ -509,6 +520,15 @@ func classify(s plane) ([]placed, float64) {
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
+	}
+	// Drop weak placements at the ends of the line: borders, rules and background marks that the
+	// coverage penalty made the program explain with some glyph.
+	pitch := PitchUnits * scaleS
+	for len(out) > 1 && (out[0].score < 0.6 || out[0].score < 0.8 && float64(out[1].x0-out[0].x1) > 1.6*pitch) {
+		out = out[1:]
+	}
+	for n := len(out); n > 1 && (out[n-1].score < 0.6 || out[n-1].score < 0.8 && float64(out[n-1].x0-out[n-2].x1) > 1.6*pitch); n = len(out) {
+		out = out[:n-1]
 	}
 	// Confidence: the correlation, reduced when another glyph fits the same place nearly as well.
 	var total float64
@@ -570,7 +590,7 @@ func FindAndRead(check image.Image) (Line, error) {
 			return false
 		}
 		sub := plane{g.w, y1 - y0, g.p[y0*g.w : y1*g.w]}
-		l, err := readPlane(sub, float64(f))
+		l, err := readPlane(sub, float64(f), 0.007*float64(g.w), 0.045*float64(g.w))
 		if err != nil {
 			return false
 		}
