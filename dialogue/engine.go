@@ -3,6 +3,7 @@ package dialogue
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -75,6 +76,8 @@ type turn struct {
 	answer  string // yes, no or ""
 	answerM media.Modality
 	crops   map[string]*perception.Attachment
+	// noted lists the slots this message gave a value, to acknowledge them.
+	noted []string
 }
 
 // Observe fuses observations that come without a customer message (live camera frames) and
@@ -421,6 +424,9 @@ func (t *turn) evidence(slot string, value any, o perception.Observation, kind s
 	if ev.MessageID == "" {
 		ev.MessageID = t.in.MessageID
 	}
+	if kind == "observed" && !slices.Contains(t.noted, slot) {
+		t.noted = append(t.noted, slot)
+	}
 	if t.st.AddEvidence(slot, ev) {
 		t.out.Events = append(t.out.Events, Event{Type: "slot", Data: map[string]any{"name": slot, "slot": t.st.Slots[slot]}})
 	}
@@ -459,14 +465,24 @@ func (t *turn) advance() {
 	// 3. A file the flow needs.
 	if flow.Upload != nil && st.Signals["uploaded"] == 0 {
 		st.Step = "upload"
+		t.acknowledge(flow)
 		t.say(t.simple(flow.Upload.Prompt, flow.Upload.Simple))
-		t.expect(perception.Expectation{Type: flow.Upload.Kind})
+		// While the customer finds the document they may say what is on it: listen for that.
+		x := perception.Expectation{Type: flow.Upload.Kind}
+		for _, s := range flow.Slots {
+			if s.Required && !st.Has(s.Name) {
+				x = perception.Expectation{Slot: s.Name, Type: expectType(s.Type), Choices: s.Choices}
+				break
+			}
+		}
+		t.expect(x)
 		return
 	}
 	// 4. Missing required facts, one question at a time.
 	for _, s := range flow.Slots {
 		if s.Required && !st.Has(s.Name) {
 			st.Step = "slot:" + s.Name
+			t.acknowledge(flow)
 			t.say(t.simple(s.Prompt, s.Simple))
 			t.expect(perception.Expectation{Slot: s.Name, Type: expectType(s.Type), Choices: s.Choices})
 			return
@@ -489,6 +505,19 @@ func (t *turn) advance() {
 		t.diagnose(flow)
 	default:
 		t.finish(flow)
+	}
+}
+
+// acknowledge repeats back what the customer just told, before the next question.
+func (t *turn) acknowledge(flow *kb.Flow) {
+	var got []string
+	for _, name := range t.noted {
+		if s := flow.Slot(name); s != nil && t.st.Has(name) {
+			got = append(got, strings.ReplaceAll(name, "_", " ")+" "+FormatValue(s.Type, t.st.Value(name)))
+		}
+	}
+	if len(got) > 0 {
+		t.say("Got it: " + strings.Join(got, ", ") + ".")
 	}
 }
 

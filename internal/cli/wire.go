@@ -1,13 +1,33 @@
 package cli
 
 import (
+	"context"
 	"log/slog"
 
+	"github.com/parleyhq/parley/dialogue"
 	"github.com/parleyhq/parley/internal/server"
 	_ "github.com/parleyhq/parley/internal/std" // the standard perception stages
+	"github.com/parleyhq/parley/media"
+	"github.com/parleyhq/parley/speech"
 )
 
-// standardOptions wires the standard components into a server: speech, video, live streams.
+// standardOptions wires the standard components into a server: speech, video and live streams.
+// A component whose program is not installed is left out with a warning.
 func standardOptions(log *slog.Logger) server.Options {
-	return server.Options{Logger: log}
+	opts := server.Options{Logger: log, Video: media.ExpandVideo}
+	if es, err := speech.NewEspeak(); err != nil {
+		log.Warn("spoken replies disabled", "err", err)
+	} else {
+		opts.Speaker = speaker{es}
+	}
+	return opts
+}
+
+// speaker adapts a speech.Synthesizer to the server, taking pace and pauses from the reply style.
+type speaker struct{ s speech.Synthesizer }
+
+func (sp speaker) Speak(ctx context.Context, text string, st dialogue.Style) ([]byte, string, error) {
+	opts := speech.Options{RateWPM: st.RateWPM, PauseMS: st.PauseMS}
+	data, err := sp.s.Synthesize(ctx, text, opts)
+	return data, opts.MIME(), err
 }
