@@ -670,7 +670,19 @@ ui.pack.addEventListener('change', () => { localStorage.setItem('parley.pack', u
 
 // ---------- start ----------
 
+// loadPacks fills the topic picker from the server's knowledge packs; the static options stay when
+// the list cannot be read.
+async function loadPacks() {
+  try {
+    const r = await api('/v1/packs');
+    if (!r || !Array.isArray(r.packs) || !r.packs.length) return;
+    ui.pack.replaceChildren(...r.packs.map((p) => el('option', { value: p.name, text: p.title || humanize(p.name) })));
+    if (r.default) ui.pack.value = r.default;
+  } catch { /* keep the built-in list */ }
+}
+
 (async function init() {
+  await loadPacks();
   const saved = localStorage.getItem('parley.pack');
   if (saved && [...ui.pack.options].some((o) => o.value === saved)) ui.pack.value = saved;
   renderState({ slots: {}, affect: {} });

@@ -136,6 +136,7 @@ const scenarios = {
     await shot(p2, 'phone');
     await p2.click('#toggle-panel');
     await p2.locator('#slots li[data-slot=amount]').waitFor({ state: 'visible', timeout: WAIT });
+    await p2.locator('#state-panel').evaluate((el) => Promise.all(el.getAnimations().map((a) => a.finished))); // the slide-in
     await shot(p2, 'phone-panel');
     await noErrors(p2);
 
