@@ -235,6 +235,9 @@ func plan(mj *modelJSON, weights map[string]tensor) (*Model, error) {
 					shape[i] = 1
 				}
 			}
+			if err := checkShape(shape); err != nil {
+				return nil, fmt.Errorf("input %s: %w", n.Name, err)
+			}
 			out.shape = shape
 			out.lastUse = idx
 			out.producedAt = idx
@@ -264,6 +267,9 @@ func plan(mj *modelJSON, weights map[string]tensor) (*Model, error) {
 		}
 		build, err := buildOp(m, n, a, ins, out)
 		if err != nil {
+			return nil, fmt.Errorf("%s (%s): %w", n.Name, n.Op, err)
+		}
+		if err := checkShape(out.shape); err != nil {
 			return nil, fmt.Errorf("%s (%s): %w", n.Name, n.Op, err)
 		}
 		if c, ok := m.pendingConv(); ok {
@@ -372,4 +378,19 @@ func fuseResidual(c *convStep, n *nodeJSON, out *value, consumers map[string][]*
 		fused[next[0].Name] = true
 		vals[next[0].Name] = &value{name: next[0].Name, shape: out.shape, alias: out, buf: -1}
 	}
+}
+
+// maxElements bounds one tensor (256 MiB of float32), so a hostile model.json cannot make the
+// planner allocate without limit.
+const maxElements = 1 << 26
+
+func checkShape(shape []int) error {
+	n := 1
+	for _, d := range shape {
+		if d <= 0 || d > maxElements || n > maxElements/d {
+			return fmt.Errorf("%w: tensor shape %v is empty or too large", ErrUnsupported, shape)
+		}
+		n *= d
+	}
+	return nil
 }

@@ -209,6 +209,9 @@ func fusedArgs(a attrs, ins []*value, cout int) (epilogue, error) {
 // buildOp checks one node, sets the output shape and returns a function that binds the op to its
 // buffers once they are allocated.
 func buildOp(m *Model, n *nodeJSON, a attrs, ins []*value, out *value) (func() step, error) {
+	if len(ins) > 0 && ins[0].konst != nil && !isAdd(n.Op) && n.Op != "Mul" && n.Op != "Sub" {
+		return nil, fmt.Errorf("%w: %s of a constant", ErrUnsupported, n.Op)
+	}
 	need := func(k int) error {
 		if len(ins) < k {
 			return fmt.Errorf("%w: %d inputs, want %d", ErrFormat, len(ins), k)
@@ -331,6 +334,9 @@ func buildOp(m *Model, n *nodeJSON, a attrs, ins []*value, out *value) (func() s
 		if err := need(1); err != nil {
 			return nil, err
 		}
+		if ins[0].konst != nil {
+			return nil, fmt.Errorf("%w: %s of a constant", ErrUnsupported, n.Op)
+		}
 		out.shape = append([]int(nil), ins[0].shape...)
 		u := &unaryStep{op: n.Op}
 		in := ins[0]
@@ -387,6 +393,9 @@ func buildOp(m *Model, n *nodeJSON, a attrs, ins []*value, out *value) (func() s
 			return nil, err
 		}
 		shape := ins[0].shape
+		if len(shape) == 0 || ins[0].konst != nil {
+			return nil, fmt.Errorf("%w: softmax of %v", ErrUnsupported, shape)
+		}
 		out.shape = append([]int(nil), shape...)
 		s := &softmaxStep{n: shape[len(shape)-1]}
 		in := ins[0]
@@ -432,7 +441,7 @@ func reshapeShape(n *nodeJSON, a attrs, ins []*value) ([]int, error) {
 			unknown = i
 			continue
 		}
-		if d == 0 {
+		if d == 0 && i < len(in) {
 			d = in[i]
 		}
 		if d < 0 {
