@@ -50,3 +50,47 @@ func BenchmarkTurn(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReadConversation measures what a turn reads back: the conversation and its messages
+// (ten, with replies), from concurrent readers.
+func BenchmarkReadConversation(b *testing.B) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "parley.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	const convs = 100
+	for c := range convs {
+		id := fmt.Sprint("read-", c)
+		if err := s.CreateConversation(ctx, &store.Conversation{ID: id, Pack: "bank", State: json.RawMessage(`{"skill":"deposit_check"}`)}); err != nil {
+			b.Fatal(err)
+		}
+		for i := range 10 {
+			m, err := s.AddMessage(ctx, &store.Message{ConversationID: id, Role: store.RoleCustomer, Text: fmt.Sprint("message ", i)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.SetReply(ctx, id, m.ID, json.RawMessage(`{"parts":[{"type":"text","text":"ok"}]}`), nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	var next atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := fmt.Sprint("read-", next.Add(1)%convs)
+			if _, err := s.Conversation(ctx, id); err != nil {
+				b.Error(err)
+				return
+			}
+			if ms, err := s.Messages(ctx, id); err != nil || len(ms) != 10 {
+				b.Errorf("Messages = %d, %v", len(ms), err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reads/s")
+}

@@ -29,7 +29,9 @@ import (
 // SQLite is a store.Store kept in one SQLite database file.
 type SQLite struct {
 	read *sql.DB // read-only pool; WAL lets readers run beside the writer
-	wdb  *sql.DB // one connection, owned by the writer goroutine
+	// Hot reads, prepared once (database/sql prepares them on each pooled connection as needed).
+	getConv, getMsgs, convExists *sql.Stmt
+	wdb                          *sql.DB // one connection, owned by the writer goroutine
 
 	mu      sync.RWMutex // guards closed; held for reading by every call in flight
 	closed  bool
@@ -60,7 +62,10 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 		"foreign_keys(1)",
 		"synchronous(FULL)",
 	}
-	wdb, err := sql.Open("sqlite", dsn(abs, append(pragmas, "journal_mode(WAL)")))
+	// The writer gets a large page cache and checkpoints the WAL every 32 MiB rather than every
+	// 4 MiB: both cut the I/O per committed batch (about +50% turns/s in BenchmarkTurn).
+	wdb, err := sql.Open("sqlite", dsn(abs, append(pragmas, "journal_mode(WAL)", "cache_size(-65536)",
+		"wal_autocheckpoint(8192)", "journal_size_limit(67108864)")))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
@@ -87,7 +92,7 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", abs, err)
 	}
-	read, err := sql.Open("sqlite", dsn(abs, append(pragmas, "query_only(1)")))
+	read, err := sql.Open("sqlite", dsn(abs, append(pragmas, "query_only(1)", "cache_size(-16384)")))
 	if err != nil {
 		w.close()
 		wdb.Close()
@@ -97,6 +102,21 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	s := &SQLite{read: read, wdb: wdb, ops: make(chan *op, 4*maxBatch), stopped: make(chan struct{})}
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&s.getConv, `SELECT ` + conversationColumns + ` FROM conversations WHERE id = ?`},
+		{&s.getMsgs, `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? ORDER BY seq`},
+		{&s.convExists, `SELECT 1 FROM conversations WHERE id = ?`},
+	} {
+		if *p.dst, err = read.PrepareContext(ctx, p.sql); err != nil {
+			w.close()
+			read.Close()
+			wdb.Close()
+			return nil, fmt.Errorf("sqlite: %s: prepare: %w", abs, err)
+		}
+	}
 	go func() {
 		defer close(s.stopped)
 		w.run(s.ops)
@@ -269,7 +289,7 @@ func (s *SQLite) Conversation(ctx context.Context, id string) (*store.Conversati
 		return nil, err
 	}
 	defer s.end()
-	c, err := scanConversation(s.read.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id))
+	c, err := scanConversation(s.getConv.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("conversation %q: %w", id, store.ErrNotFound)
 	}
@@ -419,7 +439,7 @@ func (s *SQLite) Messages(ctx context.Context, conversationID string) ([]*store.
 		return nil, err
 	}
 	defer s.end()
-	rows, err := s.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE conversation_id = ? ORDER BY seq`, conversationID)
+	rows, err := s.getMsgs.QueryContext(ctx, conversationID)
 	if err != nil {
 		return nil, wrap(err, "list messages")
 	}
@@ -437,7 +457,7 @@ func (s *SQLite) Messages(ctx context.Context, conversationID string) ([]*store.
 	}
 	if len(out) == 0 {
 		var one int
-		err := s.read.QueryRowContext(ctx, `SELECT 1 FROM conversations WHERE id = ?`, conversationID).Scan(&one)
+		err := s.convExists.QueryRowContext(ctx, conversationID).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("conversation %q: %w", conversationID, store.ErrNotFound)
 		}
