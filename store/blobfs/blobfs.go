@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/parleyhq/parley/store"
 )
@@ -38,10 +39,25 @@ func New(dir string) (*FS, error) {
 	if dir == "" {
 		return nil, errors.New("blobfs: empty directory")
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o750); err != nil {
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o750); err != nil {
 		return nil, fmt.Errorf("blobfs: %w", err)
 	}
+	removeStale(tmp, time.Now().Add(-staleAfter))
 	return &FS{dir: dir}, nil
+}
+
+// staleAfter is the age past which a temporary file is taken as left over from a crash.
+const staleAfter = time.Hour
+
+// removeStale deletes temporary files older than before; a put in progress is never that old.
+func removeStale(tmp string, before time.Time) {
+	entries, _ := os.ReadDir(tmp)
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && info.ModTime().Before(before) {
+			os.Remove(filepath.Join(tmp, e.Name()))
+		}
+	}
 }
 
 // Put stores what r yields, at most max bytes, and returns its ref with Hash, Size, ContentType
@@ -79,7 +95,7 @@ func (b *FS) Put(ctx context.Context, r io.Reader, max int64) (ref store.BlobRef
 	}
 	hash := hex.EncodeToString(h.Sum(nil))
 	path := b.path(hash)
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := b.mkdirs(hash); err != nil {
 		return ref, fmt.Errorf("blobfs: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
@@ -124,6 +140,26 @@ func (b *FS) ContentType(ctx context.Context, hash string) (string, error) {
 		return "", fmt.Errorf("blobfs: %w", err)
 	}
 	return sniff(buf[:n]), nil
+}
+
+// mkdirs creates the two fan-out directories of hash, syncing the parent of each one it creates so
+// the new entry is durable too.
+func (b *FS) mkdirs(hash string) error {
+	parent := b.dir
+	for _, name := range []string{hash[:2], hash[2:4]} {
+		dir := filepath.Join(parent, name)
+		err := os.Mkdir(dir, 0o750)
+		switch {
+		case err == nil:
+			if err := syncDir(parent); err != nil {
+				return err
+			}
+		case !errors.Is(err, fs.ErrExist):
+			return err
+		}
+		parent = dir
+	}
+	return nil
 }
 
 func (b *FS) path(hash string) string {
