@@ -149,6 +149,8 @@ function subscribe(id) {
   });
   on('message', (d) => {
     const m = d.message || d;
+    // A spoken message from the live call: show it now; its transcript follows.
+    if (live.ws && m.message_id && (m.parts || []).some((p) => p.kind === 'audio' && p.name === 'utterance.wav')) liveBubble(m.message_id);
     if ((m.role === 'agent' || m.role === 'human') && m.text) addAgentMessage(m.id || d.message_id, m.text);
   });
   on('agent_reply', (d) => { if (d.message_id) addAgentMessage(d.message_id, '', d.reply); });
@@ -230,13 +232,14 @@ function addAgentMessage(id, text, reply) {
   for (const p of (reply && reply.parts) || []) { const n = renderPart(p); if (n) b.body.append(n); }
 }
 
-function setTranscript(messageId, text) {
-  let b = messageId ? ui.thread.querySelector(`li.user[data-message-id="${CSS.escape(messageId)}"]`) : null;
+function setTranscript(messageId, text, li) {
+  let b = li || (messageId ? ui.thread.querySelector(`li.user[data-message-id="${CSS.escape(messageId)}"]`) : null);
   if (!b) b = [...ui.thread.querySelectorAll('li.user.voice:not([data-transcript])')].pop();
   if (!b) return;
   b.dataset.transcript = text;
   let t = b.querySelector('.transcript');
   if (!t) { t = el('p', { class: 'transcript' }); b.querySelector('.bubble').append(t); }
+  t.classList.remove('muted');
   t.textContent = '“' + text + '”';
 }
 
@@ -499,7 +502,14 @@ function onLiveMessage(data) {
     const url = URL.createObjectURL(new Blob([data], { type: 'audio/wav' }));
     const target = live.lastReply;
     if (target) {
-      target.body.append(el('div', { class: 'part part-audio live-audio' }, el('audio', { controls: true, src: url, 'aria-label': 'spoken reply' })));
+      // The socket's WAV is the reply's speech: reuse the reply's player when it has one.
+      const part = target.body.querySelector('.part-audio');
+      if (part) {
+        part.classList.add('live-audio');
+        part.querySelector('audio').src = url;
+      } else {
+        target.body.append(el('div', { class: 'part part-audio live-audio' }, el('audio', { controls: true, src: url, 'aria-label': 'spoken reply' })));
+      }
       target.li.dataset.audio = String(data.byteLength);
     }
     document.body.dataset.playing = 'true';
@@ -520,11 +530,7 @@ function onLiveMessage(data) {
     case 'transcript':
       if (!m.final) { ui.livePartial.textContent = m.text || ''; break; }
       ui.livePartial.textContent = '';
-      if (m.text) {
-        const b = addBubble('user voice live', {});
-        b.body.append(el('p', { class: 'part part-text transcript-live', text: m.text }));
-        b.meta.append(el('span', { class: 'muted', text: '♪ live' }));
-      }
+      if (m.text) liveTranscript(m.text);
       setLiveStatus('Thinking…');
       break;
     case 'reply': {
@@ -550,6 +556,27 @@ function onLiveMessage(data) {
       toast(m.message || 'live error');
       break;
   }
+}
+
+// liveBubble returns the customer bubble of a spoken live message, creating it when needed. The
+// message can be announced twice (the stored message on the events stream, the transcript on the
+// socket), so both paths meet here.
+function liveBubble(id) {
+  let li = id ? ui.thread.querySelector(`li.user[data-message-id="${CSS.escape(id)}"]`) : null;
+  if (!li && !id) li = [...ui.thread.querySelectorAll('li.user.live:not([data-transcript])')].pop() || null;
+  if (!li) {
+    const b = addBubble('user voice live', { id });
+    b.body.append(el('p', { class: 'transcript muted', text: '♪ …' }));
+    b.meta.append(el('span', { class: 'muted', text: '♪ live' }));
+    li = b.li;
+  }
+  return li;
+}
+
+function liveTranscript(text) {
+  const last = [...ui.thread.querySelectorAll('li.user.live')].pop();
+  if (last && last.dataset.transcript === text) return;
+  setTranscript(null, text, liveBubble(''));
 }
 
 function findReply(id) {
