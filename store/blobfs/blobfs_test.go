@@ -3,9 +3,13 @@ package blobfs_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,4 +107,43 @@ func TestStaleTempFilesRemoved(t *testing.T) {
 	if _, err := os.Stat(fresh); err != nil {
 		t.Errorf("recent temporary file removed: %v", err)
 	}
+}
+
+// FuzzOpen checks that no hash string reaches outside the store: Open either fails with
+// ErrNotFound or returns the blob whose content has that hash.
+func FuzzOpen(f *testing.F) {
+	dir := f.TempDir()
+	b, err := blobfs.New(filepath.Join(dir, "blobs"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	ref, err := b.Put(context.Background(), bytes.NewReader([]byte("stored")), 100)
+	if err != nil {
+		f.Fatal(err)
+	}
+	// A file outside the store that a traversal would find.
+	if err := os.WriteFile(filepath.Join(dir, "secret"), []byte("secret"), 0o600); err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{ref.Hash, "../secret", "../../secret", ref.Hash[:2] + "/" + ref.Hash[2:4] + "/" + ref.Hash, "", "tmp"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, hash string) {
+		rc, err := b.Open(context.Background(), hash)
+		if err != nil {
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("Open(%q) = %v, want ErrNotFound", hash, err)
+			}
+			return
+		}
+		defer rc.Close()
+		data, err := io.ReadAll(rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if !strings.EqualFold(hex.EncodeToString(sum[:]), hash) {
+			t.Fatalf("Open(%q) returned content with hash %x", hash, sum)
+		}
+	})
 }
