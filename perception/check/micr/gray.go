@@ -16,14 +16,17 @@ func newPlane(w, h int) plane { return plane{w, h, make([]float32, w*h)} }
 
 func (g plane) at(x, y int) float32 { return g.p[y*g.w+x] }
 
-// bilinear samples g at (x, y) in pixel-centre coordinates; outside is v0.
+// bilinear samples g at (x, y) in pixel-centre coordinates; outside is v0, or the nearest edge
+// pixel when v0 is negative.
 func (g plane) bilinear(x, y float64, v0 float32) float32 {
 	x -= 0.5
 	y -= 0.5
 	x0, y0 := int(math.Floor(x)), int(math.Floor(y))
 	fx, fy := float32(x-float64(x0)), float32(y-float64(y0))
 	get := func(xx, yy int) float32 {
-		if xx < 0 || yy < 0 || xx >= g.w || yy >= g.h {
+		if v0 < 0 {
+			xx, yy = min(max(xx, 0), g.w-1), min(max(yy, 0), g.h-1)
+		} else if xx < 0 || yy < 0 || xx >= g.w || yy >= g.h {
 			return v0
 		}
 		return g.p[yy*g.w+xx]
@@ -150,7 +153,7 @@ func inkMap(g plane, block int) plane {
 	o := newPlane(g.w, g.h)
 	for y := 0; y < g.h; y++ {
 		for x := 0; x < g.w; x++ {
-			bg := pp.bilinear((float64(x)+0.5)/float64(block), (float64(y)+0.5)/float64(block), 1)
+			bg := pp.bilinear((float64(x)+0.5)/float64(block), (float64(y)+0.5)/float64(block), -1)
 			span := bg - dark
 			if span < 0.08 {
 				span = 0.08

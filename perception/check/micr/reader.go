@@ -22,9 +22,10 @@ const (
 // template is one glyph rendered as ink coverage in a window that includes blank margins, zero-mean
 // and with its norm precomputed for normalised cross-correlation.
 type template struct {
-	gi    int // index in glyphs
-	glyph int // glyph width in strip pixels
-	w     int // window width in pixels (glyph plus margins)
+	base  bool // in the first, gating pass
+	gi    int  // index in glyphs
+	glyph int  // glyph width in strip pixels
+	w     int  // window width in pixels (glyph plus margins)
 	t     []float32
 	norm  float32
 }
@@ -50,8 +51,8 @@ var variants = []Glyph{
 func templates() []template {
 	tmplOnce.Do(func() {
 		shapes := append(Glyphs(), variants...)
-		for _, sigma := range blurLevels {
-			for _, bold := range boldLevels {
+		for si, sigma := range blurLevels {
+			for bi, bold := range boldLevels {
 				for _, g := range shapes {
 					gi := 0
 					for i, gg := range glyphs {
@@ -64,7 +65,9 @@ func templates() []template {
 					for _, q := range g.Rects {
 						gb.Rects = append(gb.Rects, Rect{q.X0 - bold, q.Y0 - bold, q.X1 + bold, q.Y1 + bold})
 					}
-					tmpls = append(tmpls, makeTemplate(gb, gi, sigma))
+					tp := makeTemplate(gb, gi, sigma)
+					tp.base = si == 1 && bi == 0
+					tmpls = append(tmpls, tp)
 				}
 			}
 		}
@@ -440,10 +443,24 @@ func classify(s plane) ([]placed, float64) {
 	for x := 0; x < W; x++ {
 		inkPre[x+1] = inkPre[x] + colInk[x]
 	}
-	{
+	// Pass 1 correlates the mid-blur templates everywhere; pass 2 tries the other weights and blurs
+	// only where pass 1 found the glyph plausible.
+	gate := make([][]float32, ng)
+	for pass := 0; pass < 2; pass++ {
+		if pass == 1 {
+			for gi := range best {
+				gate[gi] = append([]float32(nil), best[gi]...)
+			}
+		}
 		for _, tp := range tps {
+			if tp.base != (pass == 0) {
+				continue
+			}
 			gi := tp.gi
 			for x := -mH; x+tp.w-mH <= W+mH; x++ {
+				if pass == 1 && (x < 0 || x >= W || gate[gi][x] < 0.25) {
+					continue
+				}
 				p := x - mH // window left
 				lo, hi := max(p, 0), min(p+tp.w, W)
 				if hi-lo < tp.glyph/2 || x < 0 || x >= W {
@@ -479,44 +496,67 @@ func classify(s plane) ([]placed, float64) {
 		lambda = 0.15 // penalty per unexplained column at full ink
 		minNCC = 0.35 // weaker matches are never placed
 	)
-	gap := scaleS // one unit
-	dp := make([]float64, W+1)
-	from := make([]int, W+1) // -1: skip from x-1; else glyph index*W + start
-	for i := range dp {
-		dp[i] = math.Inf(-1)
-	}
-	dp[0] = 0
 	gw := make([]int, ng)
 	for i, g := range glyphs {
 		gw[i] = int(math.Round(g.Width * scaleS))
 	}
+	// Placements are nodes keyed by their centre in half pixels. Consecutive characters sit at
+	// least a pitch less 2.5 units apart centre to centre (the pitch holds whether glyphs are
+	// aligned on their right edge or centred), which forbids splitting one wide glyph into two.
+	// value(n) = score - tau - lambda*ink before n + best predecessor's value + lambda*ink up to
+	// its end, so the unexplained ink between them is charged once.
+	type node struct {
+		gi, x int
+		val   float64
+		prev  int // index into nodes, -1 for the line start
+	}
+	var nodes []node
+	byCentre := make([][]int, 2*W+16)
 	for x := 0; x < W; x++ {
-		if math.IsInf(dp[x], -1) {
-			continue
-		}
-		if v := dp[x] - lambda*colInk[x]; v > dp[x+1] {
-			dp[x+1], from[x+1] = v, -1
-		}
 		for gi := 0; gi < ng; gi++ {
-			sc := float64(best[gi][x])
-			if sc < minNCC {
+			if float64(best[gi][x]) < minNCC {
 				continue
 			}
-			end := min(x+gw[gi]+gap, W)
-			if v := dp[x] + sc - tau; v > dp[end] {
-				dp[end], from[end] = v, gi*(W+1)+x
+			c := 2*x + gw[gi]
+			byCentre[c] = append(byCentre[c], len(nodes))
+			nodes = append(nodes, node{gi: gi, x: x})
+		}
+	}
+	minSep := int(math.Round(2 * (PitchUnits - 2.5) * scaleS))
+	// pref[k]: best (value + lambda*ink to end) over nodes with centre <= k, and which node.
+	pref := make([]float64, len(byCentre))
+	prefArg := make([]int, len(byCentre))
+	for k := range byCentre {
+		q, qa := 0.0, -1 // the line start: nothing placed, no ink explained
+		if j := k - minSep; j >= 0 {
+			q, qa = pref[j], prefArg[j]
+		}
+		for _, ni := range byCentre[k] {
+			n := &nodes[ni]
+			n.val = float64(best[n.gi][n.x]) - tau - lambda*inkPre[n.x] + q
+			n.prev = qa
+		}
+		pref[k], prefArg[k] = 0, -1
+		if k > 0 {
+			pref[k], prefArg[k] = pref[k-1], prefArg[k-1]
+		}
+		for _, ni := range byCentre[k] {
+			n := nodes[ni]
+			if v := n.val + lambda*inkPre[min(n.x+gw[n.gi], W)]; v > pref[k] {
+				pref[k], prefArg[k] = v, ni
 			}
 		}
 	}
-	var out []placed
-	for x := W; x > 0; {
-		if from[x] == -1 {
-			x--
-			continue
+	last, lastVal := -1, -lambda*inkPre[W]
+	for ni, n := range nodes {
+		if v := n.val - lambda*(inkPre[W]-inkPre[min(n.x+gw[n.gi], W)]); v > lastVal {
+			last, lastVal = ni, v
 		}
-		gi, start := from[x]/(W+1), from[x]%(W+1)
-		out = append(out, placed{r: glyphs[gi].Rune, x0: start, x1: start + gw[gi], score: float64(best[gi][start])})
-		x = start
+	}
+	var out []placed
+	for ni := last; ni >= 0; ni = nodes[ni].prev {
+		n := nodes[ni]
+		out = append(out, placed{r: glyphs[n.gi].Rune, x0: n.x, x1: n.x + gw[n.gi], score: float64(best[n.gi][n.x])})
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
