@@ -98,16 +98,16 @@ func (p *Postgres) CreateConversation(ctx context.Context, c *store.Conversation
 	if err != nil {
 		return err
 	}
-	_, err = p.pool.Exec(ctx, `INSERT INTO conversations (id, pack, status, created_at, updated_at, resolved_at, state, csat, handoff)
-		VALUES ($9, $1, $2, $3, $4, $5, $6, $7, $8)`, append(args, c.ID)...)
+	_, err = p.pool.Exec(ctx, `INSERT INTO conversations (id, pack, created_at, status, updated_at, resolved_at, state, csat, handoff)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, append([]any{c.ID}, args...)...)
 	if isUnique(err, "conversations_pkey") {
 		return fmt.Errorf("conversation %q: %w", c.ID, store.ErrDuplicate)
 	}
 	return wrap(err, "create conversation")
 }
 
-// UpdateConversation replaces c's pack, status, state, CSAT, handoff and times. A zero UpdatedAt
-// becomes now.
+// UpdateConversation replaces c's status, state, CSAT, handoff, UpdatedAt and ResolvedAt; the ID,
+// pack and creation time never change. A zero UpdatedAt becomes now.
 func (p *Postgres) UpdateConversation(ctx context.Context, c *store.Conversation) error {
 	if err := p.begin(); err != nil {
 		return err
@@ -120,8 +120,8 @@ func (p *Postgres) UpdateConversation(ctx context.Context, c *store.Conversation
 	if err != nil {
 		return err
 	}
-	tag, err := p.pool.Exec(ctx, `UPDATE conversations SET pack = $1, status = $2, created_at = $3, updated_at = $4,
-		resolved_at = $5, state = $6, csat = $7, handoff = $8 WHERE id = $9`, append(args, c.ID)...)
+	tag, err := p.pool.Exec(ctx, `UPDATE conversations SET status = $1, updated_at = $2, resolved_at = $3,
+		state = $4, csat = $5, handoff = $6 WHERE id = $7`, append(args[2:], c.ID)...) // the mutable columns
 	if err != nil {
 		return wrap(err, "update conversation")
 	}
@@ -131,7 +131,8 @@ func (p *Postgres) UpdateConversation(ctx context.Context, c *store.Conversation
 	return nil
 }
 
-// conversationArgs returns c's columns after the ID, in table order ($1..$8).
+// conversationArgs returns c's columns after the ID: pack and created_at, then the mutable ones
+// (status, updated_at, resolved_at, state, csat, handoff).
 func conversationArgs(c *store.Conversation) ([]any, error) {
 	csat, err := jsonOrNil(c.CSAT != nil, c.CSAT)
 	if err != nil {
@@ -141,7 +142,7 @@ func conversationArgs(c *store.Conversation) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: encode handoff: %w", err)
 	}
-	return []any{c.Pack, c.Status, c.CreatedAt, c.UpdatedAt, c.ResolvedAt, rawOrNil(c.State), csat, handoff}, nil
+	return []any{c.Pack, c.CreatedAt, c.Status, c.UpdatedAt, c.ResolvedAt, rawOrNil(c.State), csat, handoff}, nil
 }
 
 const conversationColumns = `id, pack, status, created_at, updated_at, resolved_at, state, csat, handoff`

@@ -206,8 +206,8 @@ func (s *SQLite) CreateConversation(ctx context.Context, c *store.Conversation) 
 	})
 }
 
-// UpdateConversation replaces c's pack, status, state, CSAT, handoff and times. A zero UpdatedAt
-// becomes now.
+// UpdateConversation replaces c's status, state, CSAT, handoff, UpdatedAt and ResolvedAt; the ID,
+// pack and creation time never change. A zero UpdatedAt becomes now.
 func (s *SQLite) UpdateConversation(ctx context.Context, c *store.Conversation) error {
 	if c.UpdatedAt.IsZero() {
 		c.UpdatedAt = time.Now()
@@ -217,7 +217,8 @@ func (s *SQLite) UpdateConversation(ctx context.Context, c *store.Conversation) 
 		return err
 	}
 	return s.write(ctx, func(w *writer) error {
-		res, err := w.updConv.Exec(append(args, c.ID)...)
+		res, err := w.updConv.Exec(append(args[2:], c.ID)...) // the mutable columns
+
 		if err != nil {
 			return wrap(err, "update conversation")
 		}
@@ -228,7 +229,8 @@ func (s *SQLite) UpdateConversation(ctx context.Context, c *store.Conversation) 
 	})
 }
 
-// conversationArgs returns c's columns after the ID, in table order.
+// conversationArgs returns c's columns after the ID: pack and created_at, then the mutable ones
+// (status, updated_at, resolved_at, state, csat, handoff).
 func conversationArgs(c *store.Conversation) ([]any, error) {
 	var resolved any
 	if c.ResolvedAt != nil {
@@ -242,7 +244,7 @@ func conversationArgs(c *store.Conversation) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: encode handoff: %w", err)
 	}
-	return []any{c.Pack, c.Status, c.CreatedAt.UnixNano(), c.UpdatedAt.UnixNano(), resolved,
+	return []any{c.Pack, c.CreatedAt.UnixNano(), c.Status, c.UpdatedAt.UnixNano(), resolved,
 		bytesOrNil(c.State), csat, handoff}, nil
 }
 

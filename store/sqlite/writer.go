@@ -35,9 +35,9 @@ func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&w.insConv, `INSERT INTO conversations (id, pack, status, created_at, updated_at, resolved_at, state, csat, handoff)
+		{&w.insConv, `INSERT INTO conversations (id, pack, created_at, status, updated_at, resolved_at, state, csat, handoff)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&w.updConv, `UPDATE conversations SET pack = ?, status = ?, created_at = ?, updated_at = ?, resolved_at = ?,
+		{&w.updConv, `UPDATE conversations SET status = ?, updated_at = ?, resolved_at = ?,
 			state = ?, csat = ?, handoff = ? WHERE id = ?`},
 		{&w.msgByKey, `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? AND idempotency_key = ?`},
 		{&w.nextSeq, `SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?`},

@@ -232,6 +232,18 @@ func testUpdate(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	checkConversation(t, got, c)
 
+	// The pack and creation time are fixed at creation.
+	changed := *c
+	changed.Pack, changed.CreatedAt = "telecom", at(99)
+	if err := s.UpdateConversation(ctx, &changed); err != nil {
+		t.Fatalf("UpdateConversation: %v", err)
+	}
+	got, err = s.Conversation(ctx, "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkConversation(t, got, c)
+
 	// Clearing optional fields clears them.
 	c.Status, c.ResolvedAt, c.CSAT, c.Handoff, c.State = store.StatusHandoff, nil, nil, nil, nil
 	if err := s.UpdateConversation(ctx, c); err != nil {
