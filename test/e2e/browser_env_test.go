@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +46,9 @@ func newBrowserEnv(t *testing.T) *browserEnv {
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("browser tests need Node.js (apt-get install nodejs npm)")
+	}
+	if v, err := exec.Command(node, "--version").Output(); err != nil || nodeMajor(string(v)) < 20 {
+		t.Skipf("browser tests need Node.js 20 or newer for playwright-core; found %q", strings.TrimSpace(string(v)))
 	}
 	if _, err := os.Stat(filepath.Join(scripts, "node_modules", "playwright-core", "package.json")); err != nil {
 		t.Skipf("browser tests need playwright-core: run `npm ci --prefix %s`", scripts)
@@ -190,6 +194,12 @@ func testPNG(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// nodeMajor reads the major version from `node --version` output such as "v20.20.2".
+func nodeMajor(v string) int {
+	n, _ := strconv.Atoi(strings.SplitN(strings.TrimPrefix(strings.TrimSpace(v), "v"), ".", 2)[0])
+	return n
 }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.2f", d.Seconds()) }

@@ -92,10 +92,12 @@ const scenarios = {
     }, null, { timeout: WAIT });
     const second = await waitReply(page, 1);
     log('reply to image:', second.text.replace(/\s+/g, ' '));
+    // Once stored, the thread shows the server's copy (/v1/blobs/{sha256}) instead of the local file.
     await page.waitForFunction(() => {
       const i = [...document.querySelectorAll('li.msg.user img.upload')].pop();
-      return i && i.complete && i.naturalWidth === 320;
+      return i && i.src.includes('/v1/blobs/') && i.complete && i.naturalWidth === 320;
     }, null, { timeout: WAIT });
+    log('stored image:', await img.getAttribute('src'));
     await noErrors(page);
     await shot(page, 'image');
 
