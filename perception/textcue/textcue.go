@@ -56,11 +56,14 @@ var cues = []cue{
 	c(`i hate|hate this|can't believe|cannot believe|unbelievable`, 0.5, 0, true),
 	// Confusion: not understanding the instructions.
 	c(`i (?:don't|do not|didn't|did not|can't|cannot) (?:understand|get it|follow|see what)|i don't get|not following|can't follow`, 0, 0.7, false),
-	c(`what (?:do|did) you mean|what does (?:that|this|it) mean|what is that supposed to mean|meaning what|what are you talking about`, 0.1, 0.7, false),
+	c(`what (?:do |did )?you mean|what does (?:that|this|it) mean|what is that supposed to mean|meaning what|what are you talking about`, 0.1, 0.7, false),
 	c(`confus(?:ed|ing)|puzzled|baffled|lost me|i'm lost|i am lost|no idea|no clue|clueless`, 0, 0.65, true),
 	c(`(?:doesn't|does not|don't|do not) make (?:any )?sense|makes no sense|unclear|not clear|not sure (?:what|how|where|which)|i'm not sure|i am not sure`, 0.15, 0.55, false),
 	c(`which (?:one|cable|button|light|port|plug|box|wire|setting)|where (?:is|are|do i find) (?:that|it|this|they|the)|how do i (?:do|find) that|can you explain|explain (?:that |it )?again|say that again|come again|huh|pardon|sorry what`, 0, 0.45, true),
 }
+
+// understood blanks out phrases that look like cues but say the opposite ("I see what you mean").
+var understood = regexp.MustCompile(`\b(?:know|see|get|understand) what you mean\b|\bno problem\b|\bnot a problem\b`)
 
 // wholeQuestion matches a terse "what X?" question ("What cable?"), a typical confused echo.
 var wholeQuestion = regexp.MustCompile(`(?:^|[.!?]\s*)what(?: \w+){0,2}\s*\?`)
@@ -90,6 +93,11 @@ type Result struct {
 // Analyze scores frustration and confusion in text.
 func Analyze(text string) Result {
 	norm := normalize(text)
+	for _, loc := range understood.FindAllStringIndex(norm, -1) {
+		if !negated(clauseBefore(norm, loc[0])) { // "I don't see what you mean" stays a cue
+			norm = norm[:loc[0]] + strings.Repeat(" ", loc[1]-loc[0]) + norm[loc[1]:]
+		}
+	}
 	var res Result
 	var pf, pc = 1.0, 1.0 // products of (1 - weight) for the noisy-or
 	add := func(m Match) {

@@ -36,6 +36,8 @@ func TestAnalyze(t *testing.T) {
 		{"curly apostrophe", "I don\u2019t understand", 0, 0, 0.6, 1},
 		{"no contraction", "i dont get it", 0, 0, 0.6, 1},
 		{"empty", "", 0, 0, 0, 0},
+		{"agreement", "I see what you mean, thanks", 0, 0, 0, 0},
+		{"what you mean", "I don't get what you mean", 0, 0.2, 0.7, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
