@@ -369,10 +369,7 @@ func (s *SQLite) AddMessage(ctx context.Context, m *store.Message) (*store.Messa
 				return wrap(err, "add message")
 			}
 		}
-		if err := w.nextSeq.QueryRow(m.ConversationID).Scan(&seq); err != nil {
-			return wrap(err, "add message")
-		}
-		_, err := w.insMsg.Exec(m.ID, m.ConversationID, seq, m.Role, m.Text, parts, key, m.CreatedAt.UnixNano())
+		err := w.insMsg.QueryRow(m.ID, m.ConversationID, m.Role, m.Text, parts, key, m.CreatedAt.UnixNano()).Scan(&seq)
 		switch {
 		case isConstraint(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY):
 			return fmt.Errorf("conversation %q: %w", m.ConversationID, store.ErrNotFound)

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
+	"time"
 
 	"github.com/parleyhq/parley/store"
 )
@@ -24,9 +26,9 @@ type op struct {
 // writer owns the single write connection and its prepared statements. Only the writer goroutine
 // touches it.
 type writer struct {
-	conn                              *sql.Conn
-	insConv, updConv                  *sql.Stmt
-	msgByKey, nextSeq, insMsg, setRep *sql.Stmt
+	conn                     *sql.Conn
+	insConv, updConv         *sql.Stmt
+	msgByKey, insMsg, setRep *sql.Stmt
 }
 
 func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
@@ -40,9 +42,9 @@ func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 		{&w.updConv, `UPDATE conversations SET status = ?, updated_at = ?, resolved_at = ?,
 			state = ?, csat = ?, handoff = ? WHERE id = ?`},
 		{&w.msgByKey, `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? AND idempotency_key = ?`},
-		{&w.nextSeq, `SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?`},
 		{&w.insMsg, `INSERT INTO messages (id, conversation_id, seq, role, text, parts, idempotency_key, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
+			VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?2), ?3, ?4, ?5, ?6, ?7)
+			RETURNING seq`},
 		{&w.setRep, `UPDATE messages SET reply = ?, observations = ? WHERE id = ? AND conversation_id = ?`},
 	} {
 		st, err := conn.PrepareContext(ctx, p.sql)
@@ -56,7 +58,7 @@ func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 }
 
 func (w *writer) close() {
-	for _, st := range []*sql.Stmt{w.insConv, w.updConv, w.msgByKey, w.nextSeq, w.insMsg, w.setRep} {
+	for _, st := range []*sql.Stmt{w.insConv, w.updConv, w.msgByKey, w.insMsg, w.setRep} {
 		if st != nil {
 			st.Close()
 		}
@@ -83,7 +85,11 @@ func (w *writer) run(ops <-chan *op) {
 				break fill
 			}
 		}
+		t0 := time.Now()
 		errs = w.commit(batch, errs[:0])
+		DebugBatches.Add(1)
+		DebugOps.Add(int64(len(batch)))
+		DebugNanos.Add(int64(time.Since(t0)))
 		for i, o := range batch {
 			o.done <- errs[i]
 			batch[i] = nil
@@ -129,3 +135,5 @@ func isOpError(err error) bool {
 	return errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrDuplicate) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
+
+var DebugBatches, DebugOps, DebugNanos atomic.Int64
