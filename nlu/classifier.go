@@ -42,7 +42,7 @@ type Result struct {
 
 // Options tune training. The zero value picks the defaults.
 type Options struct {
-	// C is the SVM regularisation constant (default 0.5).
+	// C is the SVM regularisation constant (default 1).
 	C float64
 	// MinN and MaxN bound the character n-gram lengths (default 2..5).
 	MinN, MaxN int
@@ -62,7 +62,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.C == 0 {
-		o.C = 0.5
+		o.C = 1
 	}
 	if o.MinN == 0 {
 		o.MinN = 2
@@ -90,8 +90,8 @@ type Classifier struct {
 	vocab  map[uint64]int32
 	idf    []float32
 	// w holds the weights feature-major: w[f*len(labels)+k]; bias[k] is the intercept.
-	w     []float32
-	bias  []float32
+	w    []float32
+	bias []float32
 	// a and b map an SVM score s to the probability sigmoid(a*s+b) that its label is right
 	// (Platt scaling, fitted on held-out folds).
 	a, b  float64

@@ -53,19 +53,25 @@ func hashes(dst []uint64, text string, minN, maxN int) []uint64 {
 	}
 	prev := hashBytes(nsBigram, "<s>")
 	for w := range strings.SplitSeq(norm, " ") {
-		h := hashBytes(nsWord, w)
-		dst = append(dst, h, mix(prev, h))
+		h := hashBytes(nsWord, w) &^ charBit
+		dst = append(dst, h, mix(prev, h)&^charBit)
 		prev = h
 		padded := " " + w + " "
 		for n := minN; n <= maxN; n++ {
 			for i := 0; i+n <= len(padded); i++ {
-				dst = append(dst, hashBytes(nsChar, padded[i:i+n]))
+				dst = append(dst, hashBytes(nsChar, padded[i:i+n])|charBit)
 			}
 		}
 	}
-	dst = append(dst, mix(prev, hashBytes(nsBigram, "</s>")))
+	dst = append(dst, mix(prev, hashBytes(nsBigram, "</s>"))&^charBit)
 	return dst
 }
+
+// charBit marks the hashes of character n-grams, which are weighted as a view of their own.
+const charBit = 1 << 63
+
+// wordWeight is the weight of the word view against the character view.
+const wordWeight = 1.0
 
 func hashBytes(ns byte, s string) uint64 {
 	h := uint64(fnvOffset)
@@ -117,7 +123,7 @@ type sparse struct {
 // the vocabulary are dropped.
 func vectorize(terms []term, vocab map[uint64]int32, idf []float32, v *sparse) {
 	v.idx, v.val = v.idx[:0], v.val[:0]
-	var norm float64
+	var norms [2]float64
 	for _, t := range terms {
 		j, ok := vocab[t.hash]
 		if !ok {
@@ -126,8 +132,31 @@ func vectorize(terms []term, vocab map[uint64]int32, idf []float32, v *sparse) {
 		w := (1 + float32(math.Log(float64(t.tf)))) * idf[j]
 		v.idx = append(v.idx, j)
 		v.val = append(v.val, w)
-		norm += float64(w) * float64(w)
+		norms[t.hash>>63] += float64(w) * float64(w)
 	}
+	{
+		// Each view is normalised, then weighted: word features would otherwise be swamped by
+		// the many more character n-grams.
+		var scale [2]float32
+		if norms[0] > 0 {
+			scale[0] = float32(wordWeight / math.Sqrt(norms[0]))
+		}
+		if norms[1] > 0 {
+			scale[1] = float32(1 / math.Sqrt(norms[1]))
+		}
+		k := 0
+		for _, t := range terms {
+			if _, ok := vocab[t.hash]; ok {
+				v.val[k] *= scale[t.hash>>63]
+				k++
+			}
+		}
+		norms[0], norms[1] = 0, 0
+		for _, x := range v.val {
+			norms[0] += float64(x) * float64(x)
+		}
+	}
+	norm := norms[0] + norms[1]
 	if norm == 0 {
 		return
 	}

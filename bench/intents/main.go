@@ -74,7 +74,7 @@ func sweepThreshold(ex []nlu.Example, k, runs int, o nlu.Options) {
 		test = append(test, te...)
 	}
 	fmt.Println("auto thresholds", auto)
-	for _, th := range []float64{0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7} {
+	for _, th := range []float64{0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9} {
 		pred := make([]string, len(rs))
 		for i, r := range rs {
 			pred[i] = r.Label
