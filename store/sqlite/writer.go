@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync/atomic"
-	"time"
 
 	"github.com/parleyhq/parley/store"
 )
@@ -85,11 +83,7 @@ func (w *writer) run(ops <-chan *op) {
 				break fill
 			}
 		}
-		t0 := time.Now()
 		errs = w.commit(batch, errs[:0])
-		DebugBatches.Add(1)
-		DebugOps.Add(int64(len(batch)))
-		DebugNanos.Add(int64(time.Since(t0)))
 		for i, o := range batch {
 			o.done <- errs[i]
 			batch[i] = nil
@@ -135,5 +129,3 @@ func isOpError(err error) bool {
 	return errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrDuplicate) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
-
-var DebugBatches, DebugOps, DebugNanos atomic.Int64
