@@ -152,6 +152,13 @@ func (a *Analyzer) Analyze(img image.Image) []Face { return a.analyze(img, false
 func (a *Analyzer) AnalyzeAll(img image.Image) []Face { return a.analyze(img, true) }
 
 func (a *Analyzer) analyze(img image.Image, thorough bool) []Face {
+	faces := a.untracked(img, thorough)
+	a.tracker.Update(faces)
+	return faces
+}
+
+// untracked finds the faces and reads their expressions, largest face first, without tracking.
+func (a *Analyzer) untracked(img image.Image, thorough bool) []Face {
 	dets := a.Detect(img, thorough)
 	// largest faces first
 	for i := 1; i < len(dets); i++ {
@@ -166,7 +173,6 @@ func (a *Analyzer) analyze(img image.Image, thorough bool) []Face {
 	for i, d := range dets {
 		faces[i] = Face{Detection: d, Expression: a.expression(a.rgba, d.Box)}
 	}
-	a.tracker.Update(faces)
 	return faces
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -264,7 +265,8 @@ func FuzzProcess(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		analyzer(t)
-		s := &Stage{a: testAnalyzer, limits: media.Limits{MaxPixels: 1 << 20}}
+		s := testStage(testAnalyzer)
+		s.limits = media.Limits{MaxPixels: 1 << 20}
 		s.Process(context.Background(), media.Item{Kind: media.Image, Data: data}, perception.Expectation{})
 	})
 }
@@ -293,7 +295,7 @@ func reportCPU(b *testing.B, cpu0 int64) {
 // BenchmarkFrameJPEG includes decoding the JPEG frame, as the stage does.
 func BenchmarkFrameJPEG(b *testing.B) {
 	analyzer(b)
-	s := &Stage{a: testAnalyzer, limits: media.DefaultLimits()}
+	s := testStage(testAnalyzer)
 	item := media.Item{Kind: media.Image, Modality: media.ModVideo, Data: encodeJPEG(b, frame(loadJPEG(b, "smiling.jpg"), 200, 120, 220))}
 	cpu0 := cpuNanos()
 	for b.Loop() {
@@ -302,4 +304,41 @@ func BenchmarkFrameJPEG(b *testing.B) {
 		}
 	}
 	reportCPU(b, cpu0)
+}
+
+// testStage wraps an already loaded Analyzer as a stage.
+func testStage(a *Analyzer) *Stage {
+	s := &Stage{limits: media.DefaultLimits(), pool: make(chan *Analyzer, 1), made: 1, tracks: map[string]*streamTracks{}}
+	s.pool <- a
+	return s
+}
+
+// TestStageConcurrent processes frames of two messages at once: each message keeps its own tracks.
+func TestStageConcurrent(t *testing.T) {
+	analyzer(t)
+	s, err := NewStage(nn.ModelDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := encodeJPEG(t, frame(loadJPEG(t, "smiling.jpg"), 200, 100, 240))
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 2; i++ {
+				item := media.Item{MessageID: fmt.Sprint("m", g%2), Kind: media.Image, Modality: media.ModVideo, Data: data}
+				obs, err := s.Process(context.Background(), item, perception.Expectation{})
+				if err != nil || len(obs) != 1 || obs[0].Text != "face 1: happy" {
+					errs <- fmt.Errorf("goroutine %d: %v %v", g, obs, err)
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }

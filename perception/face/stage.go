@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/parleyhq/parley/media"
@@ -31,13 +32,27 @@ func init() {
 // Stage reads faces and expressions in images and video frames. For each face it emits a
 // perception.KindEmotion observation: Value is map[string]float64 of the seven expression
 // probabilities, Confidence the detection score, Source.Region the face box and Text
-// "face N: <dominant expression>", N following the face across the frames of one message.
+// "face N: <dominant expression>", N following the face across the frames of one message ID.
+// Frames are analysed concurrently, up to GOMAXPROCS at a time.
 type Stage struct {
-	mu      sync.Mutex
-	a       *Analyzer
-	limits  media.Limits
-	lastMsg string
+	dir    string
+	opt    Options
+	limits media.Limits
+	pool   chan *Analyzer
+	mu     sync.Mutex
+	made   int
+	tracks map[string]*streamTracks
+	clock  int
 }
+
+// streamTracks holds the face tracks of one message (a video, a live stream).
+type streamTracks struct {
+	Tracker
+	used int
+}
+
+// maxStreams bounds the messages whose face tracks are remembered.
+const maxStreams = 64
 
 var _ perception.Stage = (*Stage)(nil)
 
@@ -47,7 +62,10 @@ func NewStage(dir string, opt Options) (*Stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Stage{a: a, limits: media.DefaultLimits()}, nil
+	n := max(1, runtime.GOMAXPROCS(0))
+	s := &Stage{dir: dir, opt: opt, limits: media.DefaultLimits(), pool: make(chan *Analyzer, n), made: 1, tracks: map[string]*streamTracks{}}
+	s.pool <- a
+	return s, nil
 }
 
 // Name returns the stage ID.
@@ -57,7 +75,39 @@ func (s *Stage) Name() string { return StageID }
 // Modality video).
 func (s *Stage) Accepts(k media.Kind) bool { return k == media.Image }
 
+// acquire takes an idle Analyzer, loading another while fewer than the pool's size exist.
+func (s *Stage) acquire(ctx context.Context) (*Analyzer, error) {
+	select {
+	case a := <-s.pool:
+		return a, nil
+	default:
+	}
+	s.mu.Lock()
+	grow := s.made < cap(s.pool)
+	if grow {
+		s.made++
+	}
+	s.mu.Unlock()
+	if grow {
+		a, err := NewAnalyzer(s.dir, s.opt)
+		if err == nil {
+			return a, nil
+		}
+		s.mu.Lock()
+		s.made--
+		s.mu.Unlock()
+	}
+	select {
+	case a := <-s.pool:
+		return a, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // Process returns one emotion observation per face found in the image, nothing when there is none.
+// Video frames (Modality video) look for small faces only when no large one is found; photos
+// always do.
 func (s *Stage) Process(ctx context.Context, item media.Item, _ perception.Expectation) ([]perception.Observation, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -69,19 +119,13 @@ func (s *Stage) Process(ctx context.Context, item media.Item, _ perception.Expec
 		}
 		return nil, fmt.Errorf("face: %w", err)
 	}
-	s.mu.Lock()
-	if item.MessageID != s.lastMsg {
-		// Frames of one message (a video, a live stream) share tracks; a new message starts fresh.
-		s.a.Reset()
-		s.lastMsg = item.MessageID
+	a, err := s.acquire(ctx)
+	if err != nil {
+		return nil, err
 	}
-	var faces []Face
-	if item.Modality == media.ModVideo {
-		faces = s.a.Analyze(img)
-	} else {
-		faces = s.a.AnalyzeAll(img)
-	}
-	s.mu.Unlock()
+	faces := a.untracked(img, item.Modality != media.ModVideo)
+	s.pool <- a
+	s.track(item.MessageID, faces)
 	b := img.Bounds()
 	obs := make([]perception.Observation, 0, len(faces))
 	for _, f := range faces {
@@ -104,4 +148,28 @@ func (s *Stage) Process(ctx context.Context, item media.Item, _ perception.Expec
 		})
 	}
 	return obs, nil
+}
+
+// track assigns face tracks within the message, forgetting the least recently seen message when
+// too many are remembered.
+func (s *Stage) track(msg string, faces []Face) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clock++
+	st, ok := s.tracks[msg]
+	if !ok {
+		if len(s.tracks) >= maxStreams {
+			oldest := ""
+			for k, v := range s.tracks {
+				if oldest == "" || v.used < s.tracks[oldest].used {
+					oldest = k
+				}
+			}
+			delete(s.tracks, oldest)
+		}
+		st = &streamTracks{}
+		s.tracks[msg] = st
+	}
+	st.used = s.clock
+	st.Update(faces)
 }
