@@ -103,15 +103,47 @@ func (d *detector) detect(img *image.RGBA) []Detection {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	side := float64(max(w, h))
+	// Letterbox: the square of the larger side, centred on the image.
+	d.raw = d.raw[:0]
+	d.window(img, -(side-float64(w))/2, -(side-float64(h))/2, side)
+	return weightedNMS(d.raw, 0.3)
+}
+
+// detectTiled looks at overlapping square tiles of img, n per side for n = 2 and 3, so faces too
+// small for the whole-image pass are seen at a larger scale.
+func (d *detector) detectTiled(img *image.RGBA) []Detection {
+	w, h := float64(img.Rect.Dx()), float64(img.Rect.Dy())
+	d.raw = d.raw[:0]
+	for n := 2; n <= 3; n++ {
+		side := math.Min(math.Max(w, h)/float64(n)*1.3, math.Min(w, h))
+		nx, ny := int(math.Ceil((w-side)/(side/1.3)))+1, int(math.Ceil((h-side)/(side/1.3)))+1
+		for j := 0; j < ny; j++ {
+			for i := 0; i < nx; i++ {
+				x0, y0 := 0.0, 0.0
+				if nx > 1 {
+					x0 = (w - side) * float64(i) / float64(nx-1)
+				}
+				if ny > 1 {
+					y0 = (h - side) * float64(j) / float64(ny-1)
+				}
+				d.window(img, x0, y0, side)
+			}
+		}
+	}
+	return weightedNMS(d.raw, 0.3)
+}
+
+// window runs the model on the square of the given side at (x0, y0) (which may reach past the
+// image, read as black) and adds the candidates above threshold to d.raw, in image pixels.
+func (d *detector) window(img *image.RGBA, x0, y0, side float64) {
+	b := img.Bounds()
 	scale := float64(d.size) / side
-	padX, padY := (side-float64(w))/2, (side-float64(h))/2
-	// Letterbox: input pixel (u,v) samples the image at ((u+0.5)/scale - 0.5 - padX, ...).
-	resizeRGB(d.model.Input(), d.size, img, -padX, -padY, side, -1)
+	padX, padY := -x0, -y0
+	resizeRGB(d.model.Input(), d.size, img, x0, y0, side, -1)
 	d.model.Run()
 	logitsA, logitsB := d.model.Output(0), d.model.Output(1)
 	regA, regB := d.model.Output(2), d.model.Output(3)
 	nA := len(logitsA)
-	d.raw = d.raw[:0]
 	for i, a := range d.anchors {
 		var logit float32
 		var r []float32
@@ -138,7 +170,6 @@ func (d *detector) detect(img *image.RGBA) []Detection {
 			d.raw = append(d.raw, c)
 		}
 	}
-	return weightedNMS(d.raw, 0.3)
 }
 
 func sigmoid(x float64) float64 {

@@ -122,17 +122,22 @@ func pick(v, def float64) float64 {
 
 // Detect finds faces in img without reading expressions. The front model looks for faces that
 // fill a good part of the frame (a video call); the back model, for small faces, runs when the
-// front model finds none or, with thorough set, always (photos of several people).
+// front model finds none or, with thorough set, always (photos of several people), then also on
+// overlapping tiles of large images.
 func (a *Analyzer) Detect(img image.Image, thorough bool) []Detection {
 	rgba := a.toRGBA(img)
 	dets := a.front.detect(rgba)
 	if a.back == nil || (len(dets) > 0 && !thorough) {
 		return dets
 	}
-	for _, d := range a.back.detect(rgba) {
+	more := a.back.detect(rgba)
+	if thorough && max(rgba.Rect.Dx(), rgba.Rect.Dy()) >= 2*a.back.size {
+		more = append(more, a.back.detectTiled(rgba)...)
+	}
+	for _, d := range more {
 		dup := false
 		for _, f := range dets {
-			if IoU(d.Box, f.Box) > 0.3 {
+			if IoU(d.Box, f.Box) > 0.3 || contains(f.Box, d.Box) || contains(d.Box, f.Box) {
 				dup = true
 				break
 			}
@@ -142,6 +147,13 @@ func (a *Analyzer) Detect(img image.Image, thorough bool) []Detection {
 		}
 	}
 	return dets
+}
+
+// contains reports whether most of b lies inside a (a face found twice at different scales).
+func contains(a, b Box) bool {
+	iw := math.Min(a.X1, b.X1) - math.Max(a.X0, b.X0)
+	ih := math.Min(a.Y1, b.Y1) - math.Max(a.Y0, b.Y0)
+	return iw > 0 && ih > 0 && iw*ih > 0.7*b.W()*b.H()
 }
 
 // Analyze finds the faces in one video frame, reads their expressions and tracks them against the
