@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
 	"testing"
 
@@ -16,7 +17,9 @@ import (
 // synchronous=FULL) with many conversations writing at once; turns/s is the figure to read.
 func BenchmarkTurn(b *testing.B) {
 	for _, conc := range []int{1, 16, 256} {
-		b.Run(fmt.Sprintf("conversations=%d", conc), func(b *testing.B) {
+		// RunParallel starts parallelism*GOMAXPROCS goroutines, one conversation each.
+		par := max(1, conc/runtime.GOMAXPROCS(0))
+		b.Run(fmt.Sprintf("conversations=%d", par*runtime.GOMAXPROCS(0)), func(b *testing.B) {
 			ctx := context.Background()
 			s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "parley.db"))
 			if err != nil {
@@ -25,7 +28,7 @@ func BenchmarkTurn(b *testing.B) {
 			defer s.Close()
 			reply := json.RawMessage(`{"parts":[{"type":"text","text":"Please send a photo of the front of the check."}],"style":{"rate_wpm":175}}`)
 			var next atomic.Int64
-			b.SetParallelism((conc + 1) / 2) // RunParallel starts parallelism*GOMAXPROCS goroutines
+			b.SetParallelism(par)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				id := fmt.Sprint("bench-", next.Add(1))
