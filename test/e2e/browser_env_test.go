@@ -196,6 +196,25 @@ func testPNG(t *testing.T) string {
 	return path
 }
 
+// testWebM makes a 1.5 s WebM clip (test pattern and a tone) with ffmpeg; without ffmpeg it returns
+// "" and the chat scenario leaves the video upload out.
+func testWebM(t *testing.T) string {
+	t.Helper()
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Log("ffmpeg not found: the video upload step is left out")
+		return ""
+	}
+	path := filepath.Join(t.TempDir(), "clip.webm")
+	out, err := exec.Command(ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
+		"-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+		"-t", "1.5", "-c:v", "libvpx", "-b:v", "200k", "-c:a", "libopus", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	return path
+}
+
 // nodeMajor reads the major version from `node --version` output such as "v20.20.2".
 func nodeMajor(v string) int {
 	n, _ := strconv.Atoi(strings.SplitN(strings.TrimPrefix(strings.TrimSpace(v), "v"), ".", 2)[0])

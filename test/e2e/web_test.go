@@ -18,11 +18,12 @@ func needStage(t *testing.T, s *server.Server, id string) {
 }
 
 // TestWebChat types a deposit request, checks the reply and the amount slot in the state panel,
-// uploads a picture, reopens the conversation on a phone-sized screen and opens the dashboard.
+// uploads a picture and a video clip, turns frustrated and gets slower replies, hands off to a
+// person who answers from the agent console, reopens the conversation on a phone-sized screen and opens the dashboard.
 func TestWebChat(t *testing.T) {
 	env := newBrowserEnv(t)
 	base, _ := startServer(t)
-	env.run(t, "chat", base, map[string]string{"IMAGE": testPNG(t)})
+	env.run(t, "chat", base, map[string]string{"IMAGE": testPNG(t), "VIDEO": testWebM(t)})
 }
 
 // TestWebVoiceNote holds the record button while Chromium's fake microphone plays espeak-ng speech.

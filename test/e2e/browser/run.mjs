@@ -6,6 +6,7 @@
 //   FAKE_AUDIO        WAV file the fake microphone plays
 //   SPEECH_SECONDS    how long the speech in FAKE_AUDIO lasts
 //   IMAGE             picture to upload (chat scenario)
+//   VIDEO             optional short WebM clip to upload (chat scenario)
 //   EXPECT_TRANSCRIPT regular expression the transcript must match (voice scenarios)
 // Exit status 0 means every assertion held.
 import { chromium } from 'playwright-core';
@@ -101,10 +102,25 @@ const scenarios = {
     await noErrors(page);
     await shot(page, 'image');
 
+    let replies = 2;
+    if (process.env.VIDEO) {
+      // A short clip: it plays in the thread from the server's copy, and Parley answers.
+      await page.setInputFiles('#file', process.env.VIDEO);
+      await page.click('#send');
+      const third = await waitReply(page, replies++);
+      log('reply to video:', third.text.replace(/\s+/g, ' '));
+      const dur = await page.locator('li.msg.user video.upload').last().evaluate((v) => new Promise((res) => {
+        const done = () => res(v.src.includes('/v1/blobs/') ? v.duration : -1);
+        if (v.readyState >= 1 && v.src.includes('/v1/blobs/')) done(); else { v.onloadedmetadata = done; v.onerror = () => res(-2); }
+      }));
+      log('video seconds:', dur);
+      if (!(dur > 1)) fail(`uploaded video did not load from the server (${dur})`);
+    }
+
     // Frustrated words move the frustration meter and the reply style.
     await page.fill('#text', "This is ridiculous, I already told you that twice!");
     await page.press('#text', 'Enter');
-    await waitReply(page, 2);
+    await waitReply(page, replies++);
     await page.waitForFunction(() => Number(document.querySelector('[data-affect=frustration] [role=meter]')?.getAttribute('aria-valuenow')) > 0, null, { timeout: WAIT });
     log('frustration meter:', await page.locator('[data-affect=frustration] [role=meter]').getAttribute('aria-valuenow'),
       'style:', (await page.locator('#st-style').innerText()).replace(/\s+/g, ' ') || '(default)');
