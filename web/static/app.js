@@ -196,13 +196,23 @@ function markStored(b, parts) {
 
 // ---------- thread rendering ----------
 
+// toBottom keeps the newest message in view once the browser has laid it out.
+function toBottom() {
+  requestAnimationFrame(() => { ui.thread.scrollTop = ui.thread.scrollHeight; });
+}
+
+// Pictures and players change height when they load; follow them if the reader is at the bottom.
+const follow = () => { if (ui.thread.scrollHeight - ui.thread.scrollTop - ui.thread.clientHeight < 400) toBottom(); };
+ui.thread.addEventListener('load', follow, true);
+ui.thread.addEventListener('loadedmetadata', follow, true);
+
 function addBubble(kind, { id, label } = {}) {
   const body = el('div', { class: 'bubble' });
   const meta = el('div', { class: 'meta' });
   const li = el('li', { class: 'msg ' + kind }, label ? el('div', { class: 'who', text: label }) : null, body, meta);
   if (id) li.dataset.messageId = id;
   ui.thread.append(li);
-  li.scrollIntoView({ block: 'end', behavior: 'smooth' });
+  toBottom();
   return { li, body, meta };
 }
 
@@ -220,7 +230,7 @@ function addReply(messageId, reply) {
     b.body.append(el('button', { class: 'btn small', type: 'button', text: 'Talk to a person', onclick: requestHandoff }));
   }
   if (reply.style) renderStyle(reply.style);
-  b.li.scrollIntoView({ block: 'end', behavior: 'smooth' });
+  toBottom();
   return b;
 }
 

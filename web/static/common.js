@@ -75,7 +75,7 @@ export function renderPart(p) {
     case 'audio':
       if (!url) break;
       return el('div', { class: 'part part-audio' },
-        el('audio', { controls: true, preload: 'none', src: url, 'aria-label': label || 'spoken reply' }));
+        el('audio', { controls: true, preload: 'metadata', src: url, 'aria-label': label || 'spoken reply' }));
     case 'video':
       if (!url) break;
       return el('div', { class: 'part part-video' },
