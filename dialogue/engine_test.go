@@ -13,7 +13,7 @@ import (
 	"github.com/parleyhq/parley/perception"
 )
 
-func engine(t *testing.T) *dialogue.Engine {
+func engine(t testing.TB) *dialogue.Engine {
 	t.Helper()
 	lib, err := kb.Load(packs.FS)
 	if err != nil {
