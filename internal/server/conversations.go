@@ -214,6 +214,20 @@ func (s *Server) save(ctx context.Context, cv *conv) error {
 	return s.store.UpdateConversation(ctx, cv.c)
 }
 
+// change runs fn on the conversation named in the path under its lock, then saves it.
+func (s *Server) change(r *http.Request, fn func(cv *conv) error) error {
+	cv, err := s.load(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	cv.mu.Lock()
+	defer cv.mu.Unlock()
+	if err := fn(cv); err != nil {
+		return err
+	}
+	return s.save(r.Context(), cv)
+}
+
 func (s *Server) handleCSAT(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Score   int    `json:"score"`
@@ -227,22 +241,14 @@ func (s *Server) handleCSAT(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errorf(http.StatusBadRequest, "invalid_score", "score must be an integer from 1 to 5"))
 		return
 	}
-	cv, err := s.load(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	cv.mu.Lock()
-	defer cv.mu.Unlock()
-	cv.c.CSAT = &store.CSAT{Score: req.Score, Comment: req.Comment, At: s.now()}
-	if err := s.save(r.Context(), cv); err != nil {
+	csat := &store.CSAT{Score: req.Score, Comment: req.Comment, At: s.now()}
+	if err := s.change(r, func(cv *conv) error { cv.c.CSAT = csat; return nil }); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.metrics.csat.Observe(float64(req.Score))
-	writeJSON(w, http.StatusOK, map[string]any{"csat": cv.c.CSAT})
+	writeJSON(w, http.StatusOK, map[string]any{"csat": csat})
 }
-
 func (s *Server) handleHandoff(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Reason string `json:"reason"`
@@ -251,27 +257,28 @@ func (s *Server) handleHandoff(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	cv, err := s.load(r.Context(), r.PathValue("id"))
+	if req.Reason == "" {
+		req.Reason = "requested through the API"
+	}
+	var h *store.Handoff
+	err := s.change(r, func(cv *conv) error {
+		pack, err := s.packs.Pack(cv.c.Pack)
+		if err != nil {
+			return err
+		}
+		s.startHandoff(cv, &dialogue.HandoffRequest{Reason: req.Reason, Summary: dialogue.Summary(cv.state, pack)})
+		h = cv.c.Handoff
+		return nil
+	})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	cv.mu.Lock()
-	defer cv.mu.Unlock()
-	if req.Reason == "" {
-		req.Reason = "requested through the API"
-	}
-	pack, _ := s.packs.Pack(cv.c.Pack)
-	s.startHandoff(r.Context(), cv, &dialogue.HandoffRequest{Reason: req.Reason, Summary: dialogue.Summary(cv.state, pack)})
-	if err := s.save(r.Context(), cv); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"handoff": cv.c.Handoff})
+	writeJSON(w, http.StatusOK, map[string]any{"handoff": h})
 }
 
 // startHandoff puts a conversation in the human queue; the caller holds cv.mu and saves.
-func (s *Server) startHandoff(ctx context.Context, cv *conv, h *dialogue.HandoffRequest) {
+func (s *Server) startHandoff(cv *conv, h *dialogue.HandoffRequest) {
 	cv.state.Handoff = true
 	cv.c.Status = store.StatusHandoff
 	cv.c.Handoff = &store.Handoff{Reason: h.Reason, Summary: h.Summary, At: s.now()}
@@ -305,33 +312,28 @@ func (s *Server) handleAgentReply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errorf(http.StatusBadRequest, "empty_text", "text is required"))
 		return
 	}
-	cv, err := s.load(r.Context(), r.PathValue("id"))
+	if req.Agent == "" {
+		req.Agent = "agent"
+	}
+	var m *store.Message
+	err := s.change(r, func(cv *conv) error {
+		m = &store.Message{ID: newID("m_"), ConversationID: cv.c.ID, Role: store.RoleAgent, Text: req.Text, CreatedAt: s.now()}
+		if _, err := s.store.AddMessage(r.Context(), m); err != nil {
+			return err
+		}
+		if cv.c.Handoff != nil {
+			cv.c.Handoff.Agent = req.Agent
+		}
+		return nil
+	})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	cv.mu.Lock()
-	defer cv.mu.Unlock()
-	m := &store.Message{ID: newID("m_"), ConversationID: cv.c.ID, Role: store.RoleAgent, Text: req.Text, CreatedAt: s.now()}
-	if _, err := s.store.AddMessage(r.Context(), m); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if cv.c.Handoff != nil {
-		cv.c.Handoff.Agent = req.Agent
-		if cv.c.Handoff.Agent == "" {
-			cv.c.Handoff.Agent = "agent"
-		}
-	}
-	if err := s.save(r.Context(), cv); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	reply := dialogue.Reply{Parts: []dialogue.Part{{Type: "text", Text: req.Text}}, Style: dialogue.DefaultStyle()}
-	s.hub.publish(cv.c.ID, dialogue.Event{Type: "agent_reply", Data: map[string]any{"message_id": m.ID, "reply": reply}})
+	s.hub.publish(r.PathValue("id"), dialogue.Event{Type: "agent_reply", Data: map[string]any{"message_id": m.ID, "reply": reply}})
 	writeJSON(w, http.StatusOK, map[string]any{"message_id": m.ID})
 }
-
 func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 	cs, err := s.store.Conversations(r.Context(), store.Filter{})
 	if err != nil {

@@ -317,7 +317,7 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 		}
 	}
 	if out.Handoff != nil {
-		s.startHandoff(ctx, cv, out.Handoff)
+		s.startHandoff(cv, out.Handoff)
 	}
 	if cv.state.Resolved && cv.c.ResolvedAt == nil {
 		now := s.now()
