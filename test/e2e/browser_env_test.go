@@ -47,8 +47,8 @@ func newBrowserEnv(t *testing.T) *browserEnv {
 	if err != nil {
 		t.Skip("browser tests need Node.js (apt-get install nodejs npm)")
 	}
-	if v, err := exec.Command(node, "--version").Output(); err != nil || nodeMajor(string(v)) < 20 {
-		t.Skipf("browser tests need Node.js 20 or newer for playwright-core; found %q", strings.TrimSpace(string(v)))
+	if v, err := exec.Command(node, "--version").Output(); err != nil || nodeMajor(string(v)) < 18 {
+		t.Skipf("browser tests need Node.js 18 or newer for playwright-core; found %q", strings.TrimSpace(string(v)))
 	}
 	if _, err := os.Stat(filepath.Join(scripts, "node_modules", "playwright-core", "package.json")); err != nil {
 		t.Skipf("browser tests need playwright-core: run `npm ci --prefix %s`", scripts)
