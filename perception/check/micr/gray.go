@@ -109,60 +109,111 @@ func shrink(g plane, f int) plane {
 }
 
 // inkMap turns luminance into ink density 0..1 (1 = full ink) relative to the local paper level,
-// so that dim photos, low contrast and a lamp's glare all read alike. block is the size of the
-// squares whose bright percentile estimates the paper.
-func inkMap(g plane, block int) plane {
-	block = max(block, 8)
-	bw, bh := (g.w+block-1)/block, (g.h+block-1)/block
-	paper := make([]float32, bw*bh)
-	vals := make([]float32, 0, block*block)
-	for by := 0; by < bh; by++ {
-		for bx := 0; bx < bw; bx++ {
-			vals = vals[:0]
-			for y := by * block; y < min((by+1)*block, g.h); y++ {
-				for x := bx * block; x < min((bx+1)*block, g.w); x++ {
-					vals = append(vals, g.p[y*g.w+x])
+// so that dim photos, low contrast, a lamp's glare and a dark table around the check all read
+// alike. The paper is the morphological closing of the image with a k x k square: it fills every
+// dark mark narrower than k (strokes, glyphs) but keeps dark areas wider than k (a table, shadow)
+// as "paper", so they are not read as ink.
+func inkMap(g plane, k int) plane {
+	k = max(k, 3)
+	paper := newPlane(g.w, g.h)
+	copy(paper.p, g.p)
+	tmp := make([]float32, max(g.w, g.h))
+	line := make([]float32, max(g.w, g.h))
+	pass := func(p plane, horizontal, isMax bool) {
+		n, m := p.h, p.w
+		if !horizontal {
+			n, m = p.w, p.h
+		}
+		for i := 0; i < n; i++ {
+			for j := 0; j < m; j++ {
+				if horizontal {
+					line[j] = p.p[i*p.w+j]
+				} else {
+					line[j] = p.p[j*p.w+i]
 				}
 			}
-			paper[by*bw+bx] = percentile(vals, 0.9)
-		}
-	}
-	// Smooth the paper estimate over the 3x3 neighbourhood: one block can be all ink.
-	sm := make([]float32, len(paper))
-	for by := 0; by < bh; by++ {
-		for bx := 0; bx < bw; bx++ {
-			var m float32
-			for j := -1; j <= 1; j++ {
-				for i := -1; i <= 1; i++ {
-					x, y := bx+i, by+j
-					if x >= 0 && y >= 0 && x < bw && y < bh {
-						m = max(m, paper[y*bw+x])
-					}
+			slidingExtreme(line[:m], tmp[:m], k, isMax)
+			for j := 0; j < m; j++ {
+				if horizontal {
+					p.p[i*p.w+j] = tmp[j]
+				} else {
+					p.p[j*p.w+i] = tmp[j]
 				}
 			}
-			sm[by*bw+bx] = 0.5*m + 0.5*paper[by*bw+bx]
 		}
 	}
-	pp := plane{bw, bh, sm}
-	// The ink level: a dark percentile over the whole region relative to the paper.
-	all := make([]float32, 0, g.w*g.h/16+1)
-	for i := 0; i < len(g.p); i += 4 {
-		all = append(all, g.p[i])
+	pass(paper, true, true)
+	pass(paper, false, true)
+	pass(paper, true, false)
+	pass(paper, false, false)
+	// Marks on a surface much darker than the check's paper (a wooden table) are not ink.
+	ps := make([]float32, 0, g.w*g.h/7+1)
+	for i := 0; i < len(paper.p); i += 7 {
+		ps = append(ps, paper.p[i])
 	}
-	dark := percentile(all, 0.005)
+	dim := 0.6 * percentile(ps, 0.95)
 	o := newPlane(g.w, g.h)
-	for y := 0; y < g.h; y++ {
-		for x := 0; x < g.w; x++ {
-			bg := pp.bilinear((float64(x)+0.5)/float64(block), (float64(y)+0.5)/float64(block), -1)
-			span := bg - dark
-			if span < 0.08 {
-				span = 0.08
-			}
-			v := (bg - g.p[y*g.w+x]) / span
-			o.p[y*o.w+x] = min(max(v, 0), 1)
+	sample := ps[:0]
+	for i := range o.p {
+		d := paper.p[i] - g.p[i]
+		if paper.p[i] < dim {
+			d = 0
 		}
+		o.p[i] = d
+		if i%7 == 0 {
+			sample = append(sample, d)
+		}
+	}
+	// Full ink is the strongest contrast found (a high percentile, so a few specks do not set it).
+	full := max(percentile(sample, 0.997), 0.1)
+	for i, d := range o.p {
+		o.p[i] = min(max(d/full, 0), 1)
 	}
 	return o
+}
+
+// slidingExtreme writes to out the max (or min) of in over a centred window of k samples,
+// in O(n) with the van Herk / Gil-Werman block method.
+func slidingExtreme(in, out []float32, k int, isMax bool) {
+	n := len(in)
+	if n == 0 {
+		return
+	}
+	better := func(a, b float32) float32 {
+		if isMax == (a > b) {
+			return a
+		}
+		return b
+	}
+	r := k / 2
+	k = 2*r + 1 // the window, and the block size the method needs
+	// Pad by r on both sides with the edge values.
+	m := n + 2*r
+	at := func(i int) float32 { return in[min(max(i-r, 0), n-1)] }
+	pre := make([]float32, m)
+	suf := make([]float32, m)
+	for i := 0; i < m; i++ {
+		if i%k == 0 {
+			pre[i] = at(i)
+		} else {
+			pre[i] = better(pre[i-1], at(i))
+		}
+	}
+	for i := m - 1; i >= 0; i-- {
+		if i == m-1 || (i+1)%k == 0 {
+			suf[i] = at(i)
+		} else {
+			suf[i] = better(suf[i+1], at(i))
+		}
+	}
+	for i := 0; i < n; i++ {
+		// Window [i, i+2r] in padded coordinates, of length 2r+1 <= k.
+		lo, hi := i, i+2*r
+		if hi >= m {
+			hi = m - 1
+		}
+		out[i] = better(suf[lo], pre[hi])
+	}
 }
 
 func percentile(v []float32, q float64) float32 {

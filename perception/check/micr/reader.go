@@ -153,7 +153,7 @@ func Read(img image.Image) (Line, error) {
 		return Line{}, fmt.Errorf("%w: %dx%d is too large", ErrBadImage, b.Dx(), b.Dy())
 	}
 	g := toGray(img)
-	l, err := readPlane(g, 1, 6, math.Inf(1))
+	l, _, err := readPlane(g, 1, 6, math.Inf(1), max(9, g.h/2))
 	if err != nil {
 		return Line{}, err
 	}
@@ -161,21 +161,59 @@ func Read(img image.Image) (Line, error) {
 	return l, nil
 }
 
-// affine maps strip coordinates back to source pixels: x = ox + u*unit, y = oy + v*unit + (x-cx)*t.
-type affine struct {
-	ox, oy, unit, cx, t, f float64
+// warp maps strip coordinates back to source pixels. The band's top and bottom edges are lines
+// top(x) = t0 + t1*(x-cx) and bot(x) = b0 + b1*(x-cx), which follow a slanted line and the
+// changing size of a line seen in perspective; the unit at x is (bot-top)/9 and the strip
+// advances scaleS pixels per local unit.
+type warp struct {
+	t0, t1, b0, b1, cx float64
+	xs                 []float64 // source x of each strip column, and one past the end
+	f                  float64   // scale to the caller's pixels
 }
 
-func (a affine) src(X, Y float64) (float64, float64) {
-	x := a.ox + X/scaleS*a.unit
-	y := a.oy + Y/scaleS*a.unit + (x-a.cx)*a.t
-	return x * a.f, y * a.f
+func (w *warp) unit(x float64) float64 {
+	return ((w.b0 + w.b1*(x-w.cx)) - (w.t0 + w.t1*(x-w.cx))) / GlyphRows
 }
 
-func (a affine) box(X0, Y0, X1, Y1 float64) image.Rectangle {
+// build fills xs for a source width; false when the band degenerates.
+func (w *warp) build(width int) bool {
+	w.xs = w.xs[:0]
+	for x := 0.0; x < float64(width); {
+		u := w.unit(x)
+		if u < 0.4 || len(w.xs) > 20000 {
+			return false
+		}
+		w.xs = append(w.xs, x)
+		x += u / scaleS
+	}
+	w.xs = append(w.xs, float64(width))
+	return len(w.xs) > 20
+}
+
+func (w *warp) srcX(X float64) float64 {
+	i := int(math.Floor(X))
+	if i < 0 {
+		return w.xs[0] + X*(w.xs[1]-w.xs[0])
+	}
+	if i >= len(w.xs)-1 {
+		n := len(w.xs)
+		return w.xs[n-1] + (X-float64(n-1))*(w.xs[n-1]-w.xs[n-2])
+	}
+	fr := X - float64(i)
+	return w.xs[i]*(1-fr) + w.xs[i+1]*fr
+}
+
+func (w *warp) src(X, Y float64) (float64, float64) {
+	x := w.srcX(X)
+	top := w.t0 + w.t1*(x-w.cx)
+	y := top + (Y/scaleS-marginV)*w.unit(x)
+	return x * w.f, y * w.f
+}
+
+func (w *warp) box(X0, Y0, X1, Y1 float64) image.Rectangle {
 	xs, ys := []float64{}, []float64{}
 	for _, p := range [][2]float64{{X0, Y0}, {X1, Y0}, {X0, Y1}, {X1, Y1}} {
-		x, y := a.src(p[0], p[1])
+		x, y := w.src(p[0], p[1])
 		xs = append(xs, x)
 		ys = append(ys, y)
 	}
@@ -186,8 +224,8 @@ func (a affine) box(X0, Y0, X1, Y1 float64) image.Rectangle {
 
 // readPlane finds candidate text bands in g (luminance), reads each and returns the best line.
 // f is the factor from g's pixels to the caller's pixels (g may be a shrunk copy).
-func readPlane(g plane, f, minH, maxH float64) (Line, error) {
-	ink := inkMap(g, max(16, min(64, g.h/3)))
+func readPlane(g plane, f, minH, maxH float64, k int) (Line, float64, error) {
+	ink := inkMap(g, k)
 	t := estimateSkew(ink)
 	bands := findBands(ink, t)
 	var best Line
@@ -202,9 +240,9 @@ func readPlane(g plane, f, minH, maxH float64) (Line, error) {
 		}
 	}
 	if bestScore == math.Inf(-1) {
-		return Line{}, ErrNoLine
+		return Line{}, 0, ErrNoLine
 	}
-	return best, nil
+	return best, bestScore, nil
 }
 
 // estimateSkew returns the slope (tan of the angle) that makes ink rows sharpest, within ±7°.
@@ -338,36 +376,110 @@ func findBands(ink plane, t float64) []band {
 	return out
 }
 
+// strip resamples the band to the normalised strip, box-averaging each pixel's source footprint.
+func (w *warp) strip(ink plane) plane {
+	W := len(w.xs) - 1
+	st := newPlane(W, stripH)
+	for X := 0; X < W; X++ {
+		n := max(1, int(math.Ceil(w.unit(w.xs[X])/scaleS)))
+		for Y := 0; Y < stripH; Y++ {
+			var s float32
+			for j := 0; j < n; j++ {
+				for i := 0; i < n; i++ {
+					x, y := w.src(float64(X)+(float64(i)+0.5)/float64(n), float64(Y)+(float64(j)+0.5)/float64(n))
+					s += ink.bilinear(x, y, 0)
+				}
+			}
+			st.p[Y*W+X] = s / float32(n*n)
+		}
+	}
+	return st
+}
+
+// fromChars returns a warp whose band edges are fitted through the measured tops and bottoms of
+// the confidently read digits, or nil when there are too few.
+func (w *warp) fromChars(ink plane, chars []placed) *warp {
+	type obs struct{ x, top, bot float64 }
+	var pts []obs
+	for _, c := range chars {
+		if c.r < '0' || c.r > '9' || c.score < 0.7 {
+			continue
+		}
+		xa, xb := w.srcX(float64(c.x0)), w.srcX(float64(c.x1))
+		xc := (xa + xb) / 2
+		top, bot := w.t0+w.t1*(xc-w.cx), w.b0+w.b1*(xc-w.cx)
+		h := bot - top
+		y0, y1 := int(top-h/2), int(bot+h/2)
+		prof := make([]float64, y1-y0+1)
+		for y := max(y0, 0); y <= min(y1, ink.h-1); y++ {
+			for x := max(int(xa), 0); x <= min(int(xb), ink.w-1); x++ {
+				prof[y-y0] += float64(ink.p[y*ink.w+x])
+			}
+		}
+		kt, kb := -1, -1
+		var dt, db float64
+		for k := 1; k < len(prof)-1; k++ {
+			d := prof[k+1] - prof[k-1]
+			if float64(y0+k) < top+h/3 && d > dt {
+				kt, dt = k, d
+			}
+			if float64(y0+k) > bot-h/3 && -d > db {
+				kb, db = k, -d
+			}
+		}
+		if kt >= 0 && kb >= 0 {
+			pts = append(pts, obs{xc, float64(y0+kt) + 0.5, float64(y0+kb) + 0.5})
+		}
+	}
+	if len(pts) < 4 {
+		return nil
+	}
+	fit := func(get func(obs) float64) (float64, float64) {
+		var n, sx, sy, sxx, sxy float64
+		for _, p := range pts {
+			x := p.x - w.cx
+			n++
+			sx += x
+			sy += get(p)
+			sxx += x * x
+			sxy += x * get(p)
+		}
+		den := n*sxx - sx*sx
+		if math.Abs(den) < 1e-9 {
+			return sy / n, 0
+		}
+		b := (n*sxy - sx*sy) / den
+		return (sy - b*sx) / n, b
+	}
+	nw := &warp{cx: w.cx, f: w.f}
+	nw.t0, nw.t1 = fit(func(p obs) float64 { return p.top })
+	nw.b0, nw.b1 = fit(func(p obs) float64 { return p.bot })
+	if h, nh := w.b0-w.t0, nw.b0-nw.t0; nh < 0.7*h || nh > 1.4*h {
+		return nil
+	}
+	return nw
+}
+
 // readBand resamples one band to the strip scale and reads it; score ranks competing bands.
 func readBand(ink plane, bd band, t, f float64) (Line, float64, bool) {
 	h := bd.y1 - bd.y0
 	if h < 6 {
 		return Line{}, 0, false
 	}
-	unit := h / GlyphRows
 	cx := float64(ink.w) / 2
-	a := affine{ox: 0, oy: bd.y0 - marginV*unit, unit: unit, cx: cx, t: t, f: 1}
-	W := int(float64(ink.w) / unit * scaleS)
-	if W < 20 || W > 20000 {
+	a := &warp{t0: bd.y0, t1: t, b0: bd.y1, b1: t, cx: cx, f: 1}
+	if !a.build(ink.w) {
 		return Line{}, 0, false
 	}
-	strip := newPlane(W, stripH)
-	// Box-average over the source footprint of each strip pixel.
-	fp := unit / scaleS
-	n := max(1, int(math.Ceil(fp)))
-	for Y := 0; Y < stripH; Y++ {
-		for X := 0; X < W; X++ {
-			var s float32
-			for j := 0; j < n; j++ {
-				for i := 0; i < n; i++ {
-					x, y := a.src(float64(X)+(float64(i)+0.5)/float64(n), float64(Y)+(float64(j)+0.5)/float64(n))
-					s += ink.bilinear(x, y, 0)
-				}
-			}
-			strip.p[Y*W+X] = s / float32(n*n)
+	chars, score := classify(a.strip(ink))
+	// Second pass: the digits just read are reliable landmarks. Measure where each one's top and
+	// bottom really are in the source and refit the band through them; keep the re-read when it
+	// explains the line better.
+	if b := a.fromChars(ink, chars); b != nil && b.build(ink.w) {
+		if c2, s2 := classify(b.strip(ink)); s2 > score {
+			chars, score, a = c2, s2, b
 		}
 	}
-	chars, score := classify(strip)
 	if len(chars) == 0 {
 		return Line{}, 0, false
 	}
@@ -394,6 +506,16 @@ func readBand(ink plane, bd band, t, f float64) (Line, float64, bool) {
 	l.ParseFields()
 	if l.Routing != "" && ValidRouting(l.Routing) {
 		score += 3
+	}
+	// A MICR line is mostly digits: a row of symbols is a pattern or rule, not a line to read.
+	syms := 0
+	for _, c := range chars {
+		if c.r < '0' || c.r > '9' {
+			syms++
+		}
+	}
+	if allowed := max(4, len(chars)*3/10); syms > allowed {
+		score -= 0.5 * float64(syms-allowed)
 	}
 	return l, score, true
 }
@@ -623,6 +745,7 @@ func FindAndRead(check image.Image) (Line, error) {
 	// third first, then at overlapping strips up the image (a photo may hold the check anywhere).
 	var best Line
 	found := false
+	bestScore := 0.0
 	try := func(y0, y1 int) bool {
 		y0 = max(0, y0)
 		y1 = min(g.h, y1)
@@ -630,13 +753,13 @@ func FindAndRead(check image.Image) (Line, error) {
 			return false
 		}
 		sub := plane{g.w, y1 - y0, g.p[y0*g.w : y1*g.w]}
-		l, err := readPlane(sub, float64(f), 0.007*float64(g.w), 0.045*float64(g.w))
+		l, score, err := readPlane(sub, float64(f), 0.007*float64(g.w), 0.045*float64(g.w), max(9, g.w/40))
 		if err != nil {
 			return false
 		}
 		l.translate(image.Pt(0, y0*f))
-		if !found || better(l, best) {
-			best, found = l, true
+		if !found || score > bestScore {
+			best, bestScore, found = l, score, true
 		}
 		return ValidRouting(l.Routing) && l.Confidence > 0.3
 	}
@@ -655,13 +778,4 @@ func FindAndRead(check image.Image) (Line, error) {
 	}
 	best.translate(b.Min)
 	return best, nil
-}
-
-// better reports whether a is a more plausible MICR line than b.
-func better(a, b Line) bool {
-	va, vb := ValidRouting(a.Routing), ValidRouting(b.Routing)
-	if va != vb {
-		return va
-	}
-	return len(a.Chars)*int(100*a.Confidence+1) > len(b.Chars)*int(100*b.Confidence+1)
 }

@@ -19,3 +19,13 @@ func TestRenderReadSharp(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkRead(b *testing.B) {
+	img := LineImage("T111000025T 123456789U1043", 3.9)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Read(img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
