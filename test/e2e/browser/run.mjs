@@ -215,6 +215,9 @@ const scenarios = {
     }
     const reply = await waitReply(page, 0);
     log('live reply:', reply.text.replace(/\s+/g, ' '));
+    // The utterance is announced on the socket and on the events stream; it must show once.
+    const spoken = await page.locator('li.msg.user.live').count();
+    if (spoken !== 1) fail(`one utterance shows as ${spoken} customer messages`);
     await page.waitForSelector('li.msg.bot[data-audio]', { timeout: WAIT });
     const audio = page.locator('li.msg.bot[data-audio] audio.live-audio, li.msg.bot[data-audio] .live-audio audio').first();
     const dur = await audio.evaluate((a) => new Promise((res) => {
