@@ -224,23 +224,30 @@ func trainSVM(xs []sparse, y []int, nClass, nFeat int, opts Options) ([]float32,
 	return w, bias
 }
 
-// binarySVM solves one class against the rest; w has the bias weight as its last element.
+// binarySVM solves one class against the rest; w has the bias weight as its last element. It is
+// liblinear's dual coordinate descent for the L2-loss SVM, with shrinking: examples whose
+// multiplier is stuck at zero are set aside until the end, which with many classes is most of
+// them (the negatives far from the boundary).
 func binarySVM(xs []sparse, y []int, k int, C float64, w, alpha []float64, order []int) {
 	const (
-		maxIter = 50
+		maxIter = 100
 		eps     = 0.1
 		biasX   = 1.0
 	)
 	diag := 0.5 / C
+	qii := 1 + biasX*biasX + diag // rows are L2-normalised
 	nb := len(w) - 1
 	rng := rand.New(rand.NewPCG(uint64(k)+1, 7))
 	for i := range order {
 		order[i] = i
 	}
+	active := len(order)
+	pgMaxOld, pgMinOld := math.Inf(1), math.Inf(-1)
 	for range maxIter {
-		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		rng.Shuffle(active, func(a, b int) { order[a], order[b] = order[b], order[a] })
 		pgMax, pgMin := math.Inf(-1), math.Inf(1)
-		for _, i := range order {
+		for s := 0; s < active; s++ {
+			i := order[s]
 			x := &xs[i]
 			yi := -1.0
 			if y[i] == k {
@@ -252,14 +259,19 @@ func binarySVM(xs []sparse, y []int, k int, C float64, w, alpha []float64, order
 			}
 			g := yi*dot - 1 + diag*alpha[i]
 			pg := g
-			if alpha[i] == 0 && g > 0 {
-				pg = 0
+			if alpha[i] == 0 {
+				if g > pgMaxOld {
+					active--
+					order[s], order[active] = order[active], order[s]
+					s--
+					continue
+				}
+				pg = min(g, 0)
 			}
 			pgMax, pgMin = max(pgMax, pg), min(pgMin, pg)
-			if pg == 0 {
+			if math.Abs(pg) < 1e-12 {
 				continue
 			}
-			qii := 1 + biasX*biasX + diag // rows are L2-normalised
 			old := alpha[i]
 			alpha[i] = max(old-g/qii, 0)
 			d := (alpha[i] - old) * yi
@@ -268,8 +280,21 @@ func binarySVM(xs []sparse, y []int, k int, C float64, w, alpha []float64, order
 			}
 			w[nb] += d * biasX
 		}
-		if pgMax-pgMin < eps {
-			break
+		if pgMax-pgMin <= eps {
+			if active == len(order) {
+				break
+			}
+			// Converged on the active set: check everything once more.
+			active = len(order)
+			pgMaxOld, pgMinOld = math.Inf(1), math.Inf(-1)
+			continue
+		}
+		pgMaxOld, pgMinOld = pgMax, pgMin
+		if pgMaxOld <= 0 {
+			pgMaxOld = math.Inf(1)
+		}
+		if pgMinOld >= 0 {
+			pgMinOld = math.Inf(-1)
 		}
 	}
 }
@@ -317,29 +342,42 @@ func (c *Classifier) Classify(text string) Result {
 		// Nothing known in the text: out of scope.
 		return Result{Label: OOS, Confidence: 1, Top: c.top(nil)}
 	}
+	ref, oosWins := c.reference(sc)
 	for k, v := range sc {
-		sc[k] = sigmoid(c.a*v + c.b)
+		sc[k] = sigmoid(c.a*(v-ref) + c.b)
 	}
-	return c.decide(sc)
+	return c.decide(sc, oosWins)
+}
+
+// reference returns the score intents are measured against: the out-of-scope class's score when
+// there is one (a text is in scope by how much its best intent beats "none of these", which
+// separates out-of-scope texts much better than the best score alone), else 0. oosWins tells
+// whether the out-of-scope class beats every intent.
+func (c *Classifier) reference(sc []float64) (ref float64, oosWins bool) {
+	if c.oos < 0 {
+		return 0, false
+	}
+	ref = sc[c.oos]
+	for k, v := range sc {
+		if k != c.oos && v >= ref {
+			return ref, false
+		}
+	}
+	return ref, true
 }
 
 // decide picks the label from probabilities.
-func (c *Classifier) decide(p []float64) Result {
+func (c *Classifier) decide(p []float64, oosWins bool) Result {
 	top := c.top(p)
 	r := Result{Top: top}
-	best, pOOS := "", 0.0
-	if c.oos >= 0 {
-		pOOS = p[c.oos]
-	}
+	best := ""
 	if len(top) > 0 {
 		best = top[0].Label
 	}
 	switch {
 	case len(top) == 0:
 		r.Label, r.Confidence = OOS, 1
-	case pOOS > top[0].Score:
-		r.Label, r.Confidence = OOS, pOOS
-	case top[0].Score < c.thres:
+	case oosWins, top[0].Score < c.thres:
 		r.Label, r.Confidence = OOS, 1-top[0].Score
 	default:
 		r.Label, r.Confidence = best, top[0].Score
@@ -374,14 +412,10 @@ const (
 	defaultThreshold   = 0.5
 )
 
-// calibrate fits Platt scaling of the top SVM score and the out-of-scope threshold on held-out
-// folds of the training examples.
+// calibrate fits Platt scaling of the best intent's score (against the out-of-scope class's when
+// there is one) and the out-of-scope threshold, on held-out folds of the training examples.
 func calibrate(docs []Example, opts Options) (a, b, thres float64) {
-	var (
-		top   []float64 // best in-scope score of each held-out example
-		right []bool    // whether that label was the true one
-		inOK  []bool    // true for in-scope examples
-	)
+	var hs []heldOut
 	perm := rand.New(rand.NewPCG(1, 2)).Perm(len(docs))
 	fo := opts
 	fo.Folds = 1
@@ -395,6 +429,9 @@ func calibrate(docs []Example, opts Options) (a, b, thres float64) {
 			}
 		}
 		c := fit(tr, fo)
+		if len(c.labels) < 2 {
+			continue
+		}
 		s := new(scratch)
 		for _, e := range te {
 			sc := c.rawScores(e.Text, s)
@@ -407,25 +444,86 @@ func calibrate(docs []Example, opts Options) (a, b, thres float64) {
 			if k < 0 {
 				continue
 			}
-			top = append(top, sc[k])
-			right = append(right, c.labels[k] == e.Label)
-			inOK = append(inOK, e.Label != OOS)
+			ref, oosWins := c.reference(sc)
+			hs = append(hs, heldOut{score: sc[k] - ref, right: c.labels[k] == e.Label, oos: e.Label == OOS, oosWins: oosWins})
 		}
 	}
-	a, b = plattFit(top, right)
-	// Threshold: reject below the probability that keeps most of the held-out in-scope examples
-	// the classifier got right.
+	var (
+		xs    []float64
+		right []bool
+	)
+	for _, h := range hs {
+		if !h.oos {
+			xs = append(xs, h.score)
+			right = append(right, h.right)
+		}
+	}
+	a, b = plattFit(xs, right)
+	return a, b, pickThreshold(hs, a, b)
+}
+
+// heldOut is the outcome of one held-out example in calibration.
+type heldOut struct {
+	score   float64 // best intent's score minus the reference
+	right   bool    // the best intent is the true label
+	oos     bool    // the true label is OOS
+	oosWins bool    // the out-of-scope class beat every intent
+}
+
+// pickThreshold chooses the out-of-scope threshold. With enough held-out out-of-scope examples it
+// maximises in-scope accuracy plus out-of-scope recall, giving up at most maxInScopeLoss of
+// in-scope accuracy; otherwise it rejects the least sure thresholdQuantile of the in-scope
+// examples the classifier got right.
+func pickThreshold(hs []heldOut, a, b float64) float64 {
+	var in, oos []heldOut
+	for _, h := range hs {
+		h.score = sigmoid(a*h.score + b)
+		if h.oos {
+			oos = append(oos, h)
+		} else {
+			in = append(in, h)
+		}
+	}
 	var ps []float64
-	for i, s := range top {
-		if inOK[i] && right[i] {
-			ps = append(ps, sigmoid(a*s+b))
+	for _, h := range in {
+		if h.right && !h.oosWins {
+			ps = append(ps, h.score)
 		}
 	}
 	if len(ps) == 0 {
-		return a, b, defaultThreshold
+		return defaultThreshold
 	}
 	sort.Float64s(ps)
-	return a, b, ps[int(float64(len(ps))*thresholdQuantile)]
+	if len(oos) < minHeldOutOOS {
+		return ps[int(float64(len(ps))*thresholdQuantile)]
+	}
+	rate := func(th float64) (inAcc, oosRecall float64) {
+		var r, o int
+		for _, h := range in {
+			if h.right && !h.oosWins && h.score >= th {
+				r++
+			}
+		}
+		for _, h := range oos {
+			if h.oosWins || h.score < th {
+				o++
+			}
+		}
+		return float64(r) / float64(len(in)), float64(o) / float64(len(oos))
+	}
+	base, _ := rate(0)
+	best, bestV := 0.0, math.Inf(-1)
+	for i := 0; i < len(ps); i += max(1, len(ps)/400) {
+		th := ps[i]
+		inAcc, rec := rate(th)
+		if base-inAcc > maxInScopeLoss {
+			break
+		}
+		if v := inAcc + rec; v > bestV {
+			best, bestV = th, v
+		}
+	}
+	return best
 }
 
 // plattFit fits p(right | s) = sigmoid(a*s+b) by Newton's method on the log-likelihood, with
@@ -479,9 +577,16 @@ func plattFit(s []float64, y []bool) (a, b float64) {
 	return a, b
 }
 
-// thresholdQuantile is the share of correctly classified in-scope held-out examples that the
-// out-of-scope threshold may reject.
-const thresholdQuantile = 0.05
+// Threshold selection constants.
+const (
+	// thresholdQuantile is the share of correctly classified in-scope held-out examples that the
+	// threshold may reject when there are no out-of-scope examples to tune it on.
+	thresholdQuantile = 0.05
+	// minHeldOutOOS is the number of held-out out-of-scope examples needed to tune on them.
+	minHeldOutOOS = 20
+	// maxInScopeLoss bounds the in-scope accuracy the threshold may give up for recall.
+	maxInScopeLoss = 0.04
+)
 
 func (c *Classifier) String() string {
 	return fmt.Sprintf("nlu.Classifier{labels: %d, features: %d}", len(c.labels), len(c.idf))
