@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"log/slog"
+	"net/http"
 
 	"github.com/parleyhq/parley/dialogue"
 	"github.com/parleyhq/parley/internal/server"
+	"github.com/parleyhq/parley/live"
 	_ "github.com/parleyhq/parley/internal/std" // the standard perception stages
 	"github.com/parleyhq/parley/media"
 	"github.com/parleyhq/parley/speech"
@@ -15,10 +17,15 @@ import (
 // A component whose program is not installed is left out with a warning.
 func standardOptions(log *slog.Logger) server.Options {
 	opts := server.Options{Logger: log, Video: media.ExpandVideo}
+	var synth speech.Synthesizer
 	if es, err := speech.NewEspeak(); err != nil {
 		log.Warn("spoken replies disabled", "err", err)
 	} else {
+		synth = es
 		opts.Speaker = speaker{es}
+	}
+	opts.Live = func(s *server.Server) http.Handler {
+		return live.Handler(s, live.Options{Synthesizer: synth, Logger: log})
 	}
 	return opts
 }

@@ -31,6 +31,8 @@ type messageResponse struct {
 	MessageID string          `json:"message_id"`
 	Reply     dialogue.Reply  `json:"reply"`
 	State     json.RawMessage `json:"state"`
+	// heard is what perception heard in the message's audio, for the live stream.
+	heard string
 }
 
 func (s *Server) handleMessage(w http.ResponseWriter, r *http.Request) {
@@ -90,11 +92,11 @@ func (s *Server) deliver(ctx context.Context, cv *conv, msg *store.Message) (*me
 	if err != nil {
 		return nil, err
 	}
-	reply, err := s.turn(ctx, cv, msg, items)
+	reply, obs, err := s.turn(ctx, cv, msg, items)
 	if err != nil {
 		return nil, err
 	}
-	return &messageResponse{MessageID: msg.ID, Reply: reply, State: cv.c.State}, nil
+	return &messageResponse{MessageID: msg.ID, Reply: reply, State: cv.c.State, heard: transcript(obs)}, nil
 }
 
 // readMessage parses a JSON or multipart message, storing each file part as a blob within its limit.
@@ -273,7 +275,7 @@ func (s *Server) items(ctx context.Context, msg *store.Message) ([]media.Item, e
 
 // turn runs perception and the dialogue on a stored message and stores the reply; the caller
 // holds cv.mu.
-func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items []media.Item) (dialogue.Reply, error) {
+func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items []media.Item) (dialogue.Reply, []perception.Observation, error) {
 	if s.cfg.TurnTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.TurnTimeout)
@@ -284,7 +286,7 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 	}
 	obs, errs := s.pipeline.Run(ctx, items, cv.state.Expect)
 	if err := s.storeAttachments(ctx, obs); err != nil {
-		return dialogue.Reply{}, err
+		return dialogue.Reply{}, nil, err
 	}
 	var out dialogue.Outcome
 	if cv.c.Status == store.StatusHandoff {
@@ -297,7 +299,7 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 		var err error
 		out, err = s.engine.Turn(ctx, cv.state, dialogue.Input{MessageID: msg.ID, Text: msg.Text, Kinds: kinds(items), Observations: obs})
 		if err != nil {
-			return dialogue.Reply{}, err
+			return dialogue.Reply{}, nil, err
 		}
 	}
 	if note := problems(items, obs, errs); note != "" {
@@ -307,7 +309,7 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 		s.log.Info("perception stage failed", "message", msg.ID, "err", e)
 	}
 	if err := s.storeParts(ctx, out.Reply.Parts); err != nil {
-		return dialogue.Reply{}, err
+		return dialogue.Reply{}, nil, err
 	}
 	if s.wantsSpeech(items) {
 		if p, err := s.speak(ctx, out.Reply); err != nil {
@@ -336,22 +338,33 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 	}
 	replyJSON, err := json.Marshal(out.Reply)
 	if err != nil {
-		return dialogue.Reply{}, err
+		return dialogue.Reply{}, nil, err
 	}
 	obsJSON, err := json.Marshal(obs)
 	if err != nil {
-		return dialogue.Reply{}, err
+		return dialogue.Reply{}, nil, err
 	}
 	// The reply and the new state go to the store together, so they share one group commit.
 	replyErr := make(chan error, 1)
 	go func() { replyErr <- s.store.SetReply(ctx, cv.c.ID, msg.ID, replyJSON, obsJSON) }()
 	saveErr := s.save(ctx, cv)
 	if err := errors.Join(<-replyErr, saveErr); err != nil {
-		return dialogue.Reply{}, err
+		return dialogue.Reply{}, nil, err
 	}
 	s.hub.publish(cv.c.ID, out.Events...)
 	s.hub.publish(cv.c.ID, dialogue.Event{Type: "state", Data: cv.c.State})
-	return out.Reply, nil
+	return out.Reply, obs, nil
+}
+
+// transcript joins what the speech stages heard.
+func transcript(obs []perception.Observation) string {
+	var parts []string
+	for _, o := range obs {
+		if t, ok := o.Value.(string); ok && o.Kind == perception.KindTranscript {
+			parts = append(parts, t)
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 func kinds(items []media.Item) []media.Kind {
