@@ -7,8 +7,8 @@ import (
 
 	"github.com/parleyhq/parley/dialogue"
 	"github.com/parleyhq/parley/internal/server"
-	"github.com/parleyhq/parley/live"
 	_ "github.com/parleyhq/parley/internal/std" // the standard perception stages
+	"github.com/parleyhq/parley/live"
 	"github.com/parleyhq/parley/media"
 	"github.com/parleyhq/parley/speech"
 )
