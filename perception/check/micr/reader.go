@@ -38,9 +38,15 @@ var (
 // Each glyph is matched sharp and blurred, in its standard weight and printed heavier (ink spread
 // and toner gain thicken strokes by up to a third of a unit on each side).
 var (
-	blurLevels = []float64{0, 1.2, 2.4} // gaussian sigma in strip pixels
-	boldLevels = []float64{0, 0.3}      // extra stroke half-width in units
+	blurLevels = []blurSpec{{0, 0, 0}, {1.2, 0, 0}, {2.4, 0, 0}, {0.8, 8, 0}, {0.8, 0, 8}}
+	boldLevels = []float64{0, 0.3} // extra stroke half-width in units
 )
+
+// blurSpec is a gaussian sigma plus a horizontal or vertical motion streak, in strip pixels.
+type blurSpec struct {
+	sigma  float64
+	mx, my int
+}
 
 // variants adds shapes the reader accepts for a glyph besides the standard one: some E-13B fonts
 // set the dash at the top of the band instead of its middle.
@@ -51,7 +57,7 @@ var variants = []Glyph{
 func templates() []template {
 	tmplOnce.Do(func() {
 		shapes := append(Glyphs(), variants...)
-		for si, sigma := range blurLevels {
+		for si, bl := range blurLevels {
 			for bi, bold := range boldLevels {
 				for _, g := range shapes {
 					gi := 0
@@ -65,7 +71,7 @@ func templates() []template {
 					for _, q := range g.Rects {
 						gb.Rects = append(gb.Rects, Rect{q.X0 - bold, q.Y0 - bold, q.X1 + bold, q.Y1 + bold})
 					}
-					tp := makeTemplate(gb, gi, sigma)
+					tp := makeTemplate(gb, gi, bl)
 					tp.base = si == 1 && bi == 0
 					tmpls = append(tmpls, tp)
 				}
@@ -75,7 +81,7 @@ func templates() []template {
 	return tmpls
 }
 
-func makeTemplate(g Glyph, gi int, sigma float64) template {
+func makeTemplate(g Glyph, gi int, bl blurSpec) template {
 	w := int(math.Round((g.Width + 2*marginH) * scaleS))
 	p := newPlane(w, stripH)
 	for y := 0; y < stripH; y++ {
@@ -83,7 +89,7 @@ func makeTemplate(g Glyph, gi int, sigma float64) template {
 			p.p[y*w+x] = float32(g.coverage(float64(x)/scaleS-marginH, float64(y)/scaleS-marginV, 1.0/scaleS, 1.0/scaleS))
 		}
 	}
-	p = gaussian(p, sigma)
+	p = streak(gaussian(p, bl.sigma), bl.mx, bl.my)
 	var mean float32
 	for _, v := range p.p {
 		mean += v
@@ -95,6 +101,32 @@ func makeTemplate(g Glyph, gi int, sigma float64) template {
 		n += p.p[i] * p.p[i]
 	}
 	return template{gi: gi, glyph: int(math.Round(g.Width * scaleS)), w: w, t: p.p, norm: float32(math.Sqrt(float64(n)))}
+}
+
+// streak averages p over n pixels along x (mx) and then y (my): the blur of a moving camera.
+func streak(p plane, mx, my int) plane {
+	for dir, n := range []int{mx, my} {
+		if n <= 1 {
+			continue
+		}
+		o := newPlane(p.w, p.h)
+		for y := 0; y < p.h; y++ {
+			for x := 0; x < p.w; x++ {
+				var s float32
+				for i := 0; i < n; i++ {
+					d := i - n/2
+					if dir == 0 {
+						s += p.p[y*p.w+min(max(x+d, 0), p.w-1)]
+					} else {
+						s += p.p[min(max(y+d, 0), p.h-1)*p.w+x]
+					}
+				}
+				o.p[y*p.w+x] = s / float32(n)
+			}
+		}
+		p = o
+	}
+	return p
 }
 
 // gaussian blurs p with a separable kernel of the given sigma (no-op for sigma <= 0).
