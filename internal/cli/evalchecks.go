@@ -141,6 +141,7 @@ func runEvalChecks(ctx context.Context, args []string, out io.Writer) error {
 	jobs := fs.Int("j", 1, "checks read at once (each reader uses one core)")
 	limit := fs.Int("n", 0, "read at most this many checks (0: all)")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	verbose := fs.Bool("v", false, "list every field read wrong")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -204,6 +205,9 @@ feed:
 	bar.Finish()
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if *verbose {
+		printMisses(os.Stderr, results)
 	}
 	sum := summarize(results)
 	if *asJSON {
@@ -334,4 +338,41 @@ func printSummary(out io.Writer, s evalSummary) {
 	fmt.Fprintf(tw, "%s\t\n", pct(s.Overall))
 	tw.Flush()
 	fmt.Fprintf(out, "\nchecks %d, errors %d, time per check: median %.0f ms, p90 %.0f ms\n", s.Checks, s.Errors, s.MedianMS, s.P90MS)
+}
+
+// got returns the reading's value of a scored field, as printed in the list of misses.
+func got(field string, rd *check.Reading) string {
+	if rd == nil {
+		return "(no reading)"
+	}
+	switch field {
+	case "amount":
+		return strconv.FormatFloat(rd.Amount, 'f', 2, 64)
+	case "legal_amount":
+		return rd.Legal.Text
+	case "routing":
+		return rd.Routing.Text
+	case "account":
+		return rd.Account.Text
+	case "check_number":
+		return rd.CheckNumber.Text
+	case "date":
+		return rd.Date.Text
+	}
+	return ""
+}
+
+func printMisses(w io.Writer, results []evalResult) {
+	for _, r := range results {
+		if r.err != nil {
+			fmt.Fprintf(w, "%s: %v\n", r.truth.Image, r.err)
+			continue
+		}
+		for _, f := range evalFields {
+			want := r.truth.Want[f]
+			if want != "" && (r.rd == nil || !r.rd.IsCheck || !fieldCorrect(f, want, r.rd)) {
+				fmt.Fprintf(w, "%s\t%s\twant %q\tgot %q\n", r.truth.Image, f, want, got(f, r.rd))
+			}
+		}
+	}
 }

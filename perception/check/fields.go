@@ -14,6 +14,7 @@ var (
 	isoDateRe  = regexp.MustCompile(`(\d{4})-(\d{2})-(\d{2})`)
 	wordDateRe = regexp.MustCompile(`(?i)(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})`)
 	digitsRe   = regexp.MustCompile(`^\d{3,7}$`)
+	courtesyRe = regexp.MustCompile(`^\$?(\d{1,3}(,\d{3})+|\d+)[.,]\d{2}$|^\$\d[\d,]*$`)
 )
 
 var months = map[string]time.Month{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7,

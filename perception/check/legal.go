@@ -43,6 +43,7 @@ var vocabulary = func() []string {
 
 var (
 	centsRe     = regexp.MustCompile(`(?i)\b(\d{1,2}|no|xx|oo|00)\s*/\s*(?:100|l00|1oo|loo)(?:[^0-9]|$)`)
+	centsCutRe  = regexp.MustCompile(`(?i)\b(\d{1,2}|no|xx|oo|00)\s*/\s*(?:100|l00|1oo|loo)`)
 	centsWordRe = regexp.MustCompile(`(?i)\band\s+(\d{1,2})\s+cents?\b`)
 )
 
@@ -50,10 +51,16 @@ var (
 // and 75/100" or "Seventy-two and no/100 dollars", into dollars. It tolerates fill characters,
 // hyphens, missing spaces before the fraction and single-letter OCR slips in number words.
 func ParseLegal(s string) (float64, error) {
+	v, _, err := parseLegal(s)
+	return v, err
+}
+
+// parseLegal is ParseLegal that also says whether the cents were written.
+func parseLegal(s string) (float64, bool, error) {
 	if len(s) > 400 {
 		s = s[:400]
 	}
-	cents := 0
+	cents, hasCents := 0, true
 	rest := s
 	if m := centsRe.FindStringSubmatchIndex(s); m != nil {
 		c := strings.ToLower(s[m[2]:m[3]])
@@ -64,6 +71,8 @@ func ParseLegal(s string) (float64, error) {
 	} else if m := centsWordRe.FindStringSubmatchIndex(s); m != nil {
 		cents, _ = strconv.Atoi(s[m[2]:m[3]])
 		rest = s[:m[0]]
+	} else {
+		hasCents = false
 	}
 	words := strings.FieldsFunc(strings.ToLower(rest), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z')
@@ -81,14 +90,14 @@ func ParseLegal(s string) (float64, error) {
 			group = max(group, 1) * 100
 			seen = true
 			if group > 100_000_000 {
-				return 0, fmt.Errorf("%w: %q is out of range", ErrNoAmount, s)
+				return 0, false, fmt.Errorf("%w: %q is out of range", ErrNoAmount, s)
 			}
 			continue
 		case "thousand", "million":
 			total += max(group, 1) * scales[w]
 			group = 0
 			if total > 100_000_000 {
-				return 0, fmt.Errorf("%w: %q is out of range", ErrNoAmount, s)
+				return 0, false, fmt.Errorf("%w: %q is out of range", ErrNoAmount, s)
 			}
 			seen = true
 			continue
@@ -101,13 +110,13 @@ func ParseLegal(s string) (float64, error) {
 		}
 	}
 	if !seen {
-		return 0, fmt.Errorf("%w: %q", ErrNoAmount, s)
+		return 0, false, fmt.Errorf("%w: %q", ErrNoAmount, s)
 	}
 	total += group
 	if total > 100_000_000 {
-		return 0, fmt.Errorf("%w: %q is out of range", ErrNoAmount, s)
+		return 0, false, fmt.Errorf("%w: %q is out of range", ErrNoAmount, s)
 	}
-	return math.Round((float64(total)+float64(cents)/100)*100) / 100, nil
+	return math.Round((float64(total)+float64(cents)/100)*100) / 100, hasCents, nil
 }
 
 // correct maps a word with one OCR slip (one letter changed, added or dropped) to a known number

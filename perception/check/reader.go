@@ -13,6 +13,7 @@ import (
 	"image"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -192,7 +193,11 @@ func fillMissing(a, b *Reading) {
 func (r *Reader) readDoc(ctx context.Context, doc *image.Gray, how string) (*Reading, error) {
 	W, H := doc.Rect.Dx(), doc.Rect.Dy()
 	dpi := int(math.Round(float64(W) / 6))
-	page, err := r.pool.Read(ctx, doc, ocr.Options{PSM: ocr.PSMAuto, DPI: dpi})
+	// Tesseract skips text inside printed boxes (the courtesy amount); read without the rules.
+	text := imagequal.RemoveRules(doc, max(40, W/20))
+	// One uniform block (PSM 6) read the fields of generated checks better and faster than
+	// automatic layout (PSM 3) or sparse text (PSM 11): see bench/checks.
+	page, err := r.pool.Read(ctx, text, ocr.Options{PSM: ocr.PSMBlock, DPI: dpi})
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +209,7 @@ func (r *Reader) readDoc(ctx context.Context, doc *image.Gray, how string) (*Rea
 			return ocr.Result{}
 		}
 		o.DPI = dpi
-		res, err := r.pool.Read(ctx, doc.SubImage(b), o)
+		res, err := r.pool.Read(ctx, text.SubImage(b), o)
 		if err != nil {
 			return ocr.Result{}
 		}
@@ -233,46 +238,64 @@ func (r *Reader) readDoc(ctx context.Context, doc *image.Gray, how string) (*Rea
 		}
 	}
 
-	// Courtesy amount: the box right of the payee line, read again as one line of digits.
-	var amtBox image.Rectangle
-	if w, ok := l.find(func(s string) bool { return strings.HasPrefix(s, "$") }); ok && w.Box.Min.X > W/2 {
-		anchors++
-		h := w.Box.Dy()
-		amtBox = image.Rect(w.Box.Min.X-h/2, w.Box.Min.Y-h/2, min(W, w.Box.Min.X+W/4), w.Box.Max.Y+h/2)
-	} else if hasPay {
-		h := payA.Box.Dy()
-		amtBox = image.Rect(W*70/100, payA.Box.Min.Y-2*h, W*99/100, payA.Box.Max.Y+h)
-	} else {
-		amtBox = image.Rect(W*70/100, H*25/100, W*99/100, H*50/100)
-	}
-	if res := crop(amtBox.Inset(-2), ocr.Options{PSM: ocr.PSMSingleLine, Whitelist: "$0123456789.,*"}); res.Text != "" {
-		if v, err := ParseCourtesy(res.Text); err == nil && v > 0 {
-			rd.CourtesyAmount = v
-			rd.Courtesy = Field{Text: fmt.Sprintf("%.2f", v), Confidence: res.Confidence, Box: wordsBox(res.Words, amtBox), How: "crop"}
+	// Courtesy amount: an amount-like word right of a "$" in the upper right, read again from its
+	// own crop as one line of digits.
+	amtWord, hasAmt := l.courtesyWord()
+	if !hasAmt {
+		region := image.Rect(W*55/100, H*15/100, W, H*62/100)
+		if hasPay {
+			h := payA.Box.Dy()
+			region = image.Rect(W*55/100, payA.Box.Min.Y-3*h, W, payA.Box.Max.Y+3*h)
 		}
+		res := crop(region, ocr.Options{PSM: ocr.PSMSparse})
+		amtWord, hasAmt = layout{W: W, H: H, words: res.Words}.courtesyWord()
 	}
-	if rd.CourtesyAmount == 0 {
-		for _, w := range l.in(amtBox) {
-			if v, err := ParseCourtesy(w.Text); err == nil && v > 0 && strings.ContainsAny(w.Text, ".,") {
-				rd.CourtesyAmount = v
-				rd.Courtesy = Field{Text: fmt.Sprintf("%.2f", v), Confidence: w.Confidence, Box: w.Box, How: how}
-				break
+	var amtBox image.Rectangle
+	var alts []Field // every reading of the courtesy amount, best first
+	if hasAmt {
+		anchors++
+		h := amtWord.Box.Dy()
+		amtBox = image.Rect(amtWord.Box.Min.X-h/3, amtWord.Box.Min.Y-h/2, amtWord.Box.Max.X+h/3, amtWord.Box.Max.Y+h/2)
+		if res := crop(amtBox, ocr.Options{PSM: ocr.PSMSingleLine, Whitelist: "$0123456789.,*"}); res.Text != "" {
+			if v, err := ParseCourtesy(res.Text); err == nil && v > 0 && strings.ContainsAny(res.Text, ".,") {
+				alts = append(alts, Field{Text: fmt.Sprintf("%.2f", v), Confidence: res.Confidence, Box: amtWord.Box, How: "crop"})
 			}
 		}
+		if v, err := ParseCourtesy(amtWord.Text); err == nil && v > 0 {
+			alts = append(alts, Field{Text: fmt.Sprintf("%.2f", v), Confidence: amtWord.Confidence, Box: amtWord.Box, How: how})
+		}
+	} else {
+		amtBox = image.Rect(W*72/100, H*25/100, W, H*50/100)
+	}
+	if len(alts) > 0 {
+		rd.Courtesy = alts[0]
+		rd.CourtesyAmount, _ = strconv.ParseFloat(alts[0].Text, 64)
 	}
 
 	// Legal amount: the line with the most number words.
 	if line, conf, box := l.legalLine(dollarA, hasDollar); line != "" {
-		v, err := ParseLegal(line)
-		if err != nil || (rd.CourtesyAmount > 0 && math.Abs(v-rd.CourtesyAmount) > 0.005) {
+		v, cents, err := parseLegal(line)
+		agrees := func(v float64) bool { return math.Abs(v-rd.CourtesyAmount) < 0.005 }
+		if err != nil || !cents || (rd.CourtesyAmount > 0 && !agrees(v)) {
 			// Read the line again on its own before trusting or rejecting it.
 			if res := crop(box.Inset(-box.Dy()/3), ocr.Options{PSM: ocr.PSMSingleLine}); res.Text != "" {
-				if v2, err2 := ParseLegal(res.Text); err2 == nil && (err != nil || math.Abs(v2-rd.CourtesyAmount) < 0.005) {
-					v, err, line, conf = v2, nil, res.Text, res.Confidence
+				if v2, c2, err2 := parseLegal(res.Text); err2 == nil && (err != nil || (c2 && !cents) || agrees(v2)) {
+					v, cents, err, line, conf = v2, c2, nil, res.Text, res.Confidence
 				}
 			}
 		}
+		if err == nil && !cents && rd.CourtesyAmount > 0 && math.Floor(rd.CourtesyAmount) == v {
+			// The fraction was not legible; the figures give the cents of the same dollars.
+			v, conf = rd.CourtesyAmount, conf*0.8
+		}
 		if err == nil {
+			// Of several readings of the figures, keep the one the words confirm.
+			for _, a := range alts {
+				if c, _ := strconv.ParseFloat(a.Text, 64); math.Abs(c-v) < 0.005 {
+					rd.Courtesy, rd.CourtesyAmount = a, c
+					break
+				}
+			}
 			anchors++
 			rd.LegalAmount = v
 			rd.Legal = Field{Text: cleanLegal(line), Confidence: conf, Box: box, How: how}
@@ -310,20 +333,26 @@ func (r *Reader) readDoc(ctx context.Context, doc *image.Gray, how string) (*Rea
 		}
 	}
 
-	// Payee: right of "ORDER OF", left of the amount box.
-	if hasPay {
+	// Payee: on the amount's line (or the ORDER OF line), between the label and the amount.
+	if band, ok := payeeAnchor(amtWord, hasAmt, payA, hasPay); ok {
+		left := W * 8 / 100
 		var ws []ocr.Word
-		for _, w := range l.band(payA) {
-			if w.Box.Min.X > payA.Box.Max.X && w.Box.Max.X < amtBox.Min.X && strings.Trim(w.Text, "*-_—.") != "" {
-				if strings.HasPrefix(w.Text, "$") {
-					break
-				}
+		for _, w := range l.band(band) {
+			n := norm(w.Text)
+			if label[n] && w.Box.Max.X < W/3 {
+				left = max(left, w.Box.Max.X)
+				continue
+			}
+			if w.Box.Min.X >= left && w.Box.Max.X <= amtBox.Min.X+amtBox.Dy() && !strings.HasPrefix(w.Text, "$") && w.Box.Min.X < W*7/10 {
 				ws = append(ws, w)
 			}
 		}
+		for len(ws) > 0 && ws[0].Box.Max.X <= left {
+			ws = ws[1:]
+		}
 		ws = trimNoise(ws)
 		if len(ws) > 0 {
-			rd.Payee = Field{Text: strings.Trim(joinWords(ws), "*-_ "), Confidence: meanConf(ws), Box: wordsBox(ws, image.Rectangle{}), How: how}
+			rd.Payee = Field{Text: strings.Trim(joinWords(ws), "*-_=~— "), Confidence: meanConf(ws), Box: wordsBox(ws, image.Rectangle{}), How: how}
 		}
 	}
 
@@ -378,11 +407,11 @@ func (rd *Reading) readMICR(doc *image.Gray, anchors *int) {
 	if line, err := micr.FindAndRead(doc); err == nil && line.Text != "" {
 		rd.MICR = &MICRLine{Text: line.Text, Routing: line.Routing, Account: line.Account,
 			CheckNumber: line.CheckNumber, Confidence: line.Confidence, Box: line.Box}
-		if line.Routing != "" {
+		if len(line.Routing) == 9 && strings.Trim(line.Routing, "0123456789") == "" {
 			*anchors++
 			rd.Routing = Field{Text: line.Routing, Confidence: line.Confidence, Box: line.Box, How: "micr"}
 		}
-		if line.Account != "" {
+		if line.Account != "" && strings.Trim(line.Account, "0123456789-D") == "" {
 			rd.Account = Field{Text: line.Account, Confidence: line.Confidence, Box: line.Box, How: "micr"}
 		}
 		if !rd.CheckNumber.Found() && line.CheckNumber != "" {
@@ -422,9 +451,53 @@ func hasMICRInk(doc *image.Gray) bool {
 	return float64(cols)/float64(band.Dx()) > 0.25
 }
 
+// label holds the printed words of a check's payee label.
+var label = map[string]bool{"pay": true, "to": true, "the": true, "order": true, "of": true}
+
+// payeeAnchor picks the word whose line holds the payee.
+func payeeAnchor(amt ocr.Word, hasAmt bool, pay ocr.Word, hasPay bool) (ocr.Word, bool) {
+	switch {
+	case hasAmt:
+		return amt, true
+	case hasPay && norm(pay.Text) != "pay":
+		return pay, true
+	}
+	return ocr.Word{}, false
+}
+
+// courtesyWord finds the courtesy amount among the words: a number with cents right of the
+// middle in the upper part of the check, preferring one that follows a "$".
+func (l layout) courtesyWord() (ocr.Word, bool) {
+	var best ocr.Word
+	bestScore := 0
+	for i, w := range l.words {
+		c := image.Pt((w.Box.Min.X+w.Box.Max.X)/2, (w.Box.Min.Y+w.Box.Max.Y)/2)
+		if c.X < l.W/2 || c.Y > l.H*65/100 || strings.ContainsAny(w.Text, "/") {
+			continue
+		}
+		t := strings.Trim(w.Text, "$*|[]()")
+		if !courtesyRe.MatchString(fixDigits(t)) {
+			continue
+		}
+		score := 1
+		if strings.HasPrefix(w.Text, "$") || (i > 0 && strings.HasSuffix(l.words[i-1].Text, "$")) {
+			score = 3
+		} else if strings.Contains(t, ",") || len(t) <= 8 {
+			score = 2
+		}
+		if score > bestScore {
+			best, bestScore = w, score
+		}
+	}
+	return best, bestScore > 0
+}
+
 // cleanLegal trims fill characters and the trailing DOLLARS from a legal amount line.
 func cleanLegal(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
+	if m := centsCutRe.FindStringIndex(s); m != nil {
+		s = strings.TrimRight(s[:m[1]], " ,.;:-")
+	}
 	if i := strings.Index(strings.ToLower(s), "dollars"); i > 0 {
 		s = s[:i]
 	}
@@ -574,9 +647,15 @@ func (l layout) legalLine(dollars ocr.Word, hasDollars bool) (string, float64, i
 		n := 0
 		for _, w := range line {
 			t := correct(norm(w.Text))
-			if _, ok := smallNumbers[t]; ok || scales[t] != 0 || strings.Contains(w.Text, "/100") {
+			if _, ok := smallNumbers[t]; ok || scales[t] != 0 {
 				n++
 			}
+			if centsCutRe.MatchString(w.Text) {
+				n += 3
+			}
+		}
+		if n > 0 && line[0].Box.Min.Y < l.H/5 {
+			n = 0 // the letterhead, not the legal line
 		}
 		if n > bestN {
 			best, bestN = line, n

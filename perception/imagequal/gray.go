@@ -92,6 +92,11 @@ func Resize(g *image.Gray, w, h int) *image.Gray {
 // warp fills a w×h image by sampling src at f(u+0.5, v+0.5) - 0.5 with bilinear interpolation;
 // points outside src read as the nearest edge pixel.
 func warp(src *image.Gray, w, h int, f func(u, v float64) (float64, float64)) *image.Gray {
+	return warpFill(src, w, h, f, -1)
+}
+
+// warpFill is warp with points more than a pixel outside src set to fill (when fill >= 0).
+func warpFill(src *image.Gray, w, h int, f func(u, v float64) (float64, float64), fill int) *image.Gray {
 	out := image.NewGray(image.Rect(0, 0, w, h))
 	sw, sh := src.Rect.Dx(), src.Rect.Dy()
 	for v := 0; v < h; v++ {
@@ -99,6 +104,10 @@ func warp(src *image.Gray, w, h int, f func(u, v float64) (float64, float64)) *i
 			x, y := f(float64(u)+0.5, float64(v)+0.5)
 			x -= 0.5
 			y -= 0.5
+			if fill >= 0 && (x < -1 || y < -1 || x > float64(sw) || y > float64(sh)) {
+				out.Pix[v*w+u] = uint8(fill)
+				continue
+			}
 			x = math.Max(0, math.Min(x, float64(sw-1)))
 			y = math.Max(0, math.Min(y, float64(sh-1)))
 			x0, y0 := int(x), int(y)

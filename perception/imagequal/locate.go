@@ -154,8 +154,9 @@ func otsu(px []uint8) uint8 {
 	return t
 }
 
-// rectify maps the quad of g onto an upright rectangle width pixels wide.
-func rectify(g *image.Gray, q Quad, width int) *image.Gray {
+// rectify maps the quad of g onto an upright rectangle width pixels wide; what falls outside g
+// reads as fill (or the nearest edge pixel when fill < 0).
+func rectify(g *image.Gray, q Quad, width int, fill int) *image.Gray {
 	side := func(a, b image.Point) float64 { return math.Hypot(float64(b.X-a.X), float64(b.Y-a.Y)) }
 	qw := (side(q[0], q[1]) + side(q[3], q[2])) / 2
 	qh := (side(q[0], q[3]) + side(q[1], q[2])) / 2
@@ -175,5 +176,71 @@ func rectify(g *image.Gray, q Quad, width int) *image.Gray {
 	for i, p := range q {
 		fq[i] = [2]float64{float64(p.X) / float64(k), float64(p.Y) / float64(k)}
 	}
-	return warp(src, width, height, homography(float64(width), float64(height), fq))
+	return warpFill(src, width, height, homography(float64(width), float64(height), fq), fill)
+}
+
+// skew estimates the rotation of text lines in g, in degrees (positive clockwise), from the
+// sharpness of the horizontal projection profile of dark pixels. It searches ±maxSkew degrees.
+func skew(g *image.Gray) float64 {
+	const maxSkew = 7.0
+	k := max(1, g.Rect.Dx()/900)
+	s := shrink(g, k)
+	w, h := s.Rect.Dx(), s.Rect.Dy()
+	t := otsu(s.Pix)
+	var xs, ys []float64
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if s.Pix[y*s.Stride+x] < t {
+				xs = append(xs, float64(x))
+				ys = append(ys, float64(y))
+			}
+		}
+	}
+	if len(xs) < 50 || len(xs) > w*h/2 {
+		return 0
+	}
+	diag := int(math.Hypot(float64(w), float64(h))) + 2
+	rows := make([]float64, 2*diag)
+	score := func(deg float64) float64 {
+		clear(rows)
+		sn, cs := math.Sin(deg*math.Pi/180), math.Cos(deg*math.Pi/180)
+		for i := range xs {
+			r := int(ys[i]*cs-xs[i]*sn) + diag
+			if r >= 0 && r < len(rows) {
+				rows[r]++
+			}
+		}
+		v := 0.0
+		for _, c := range rows {
+			v += c * c
+		}
+		return v
+	}
+	best, bestV := 0.0, score(0)
+	for d := -maxSkew; d <= maxSkew; d += 0.5 {
+		if v := score(d); v > bestV {
+			best, bestV = d, v
+		}
+	}
+	c := best
+	for d := c - 0.5; d <= c+0.5; d += 0.1 {
+		if v := score(d); v > bestV {
+			best, bestV = d, v
+		}
+	}
+	return best
+}
+
+// rotated returns the quad of the frame of g turned by deg degrees about its centre, so rectifying
+// it straightens text skewed by deg.
+func rotated(g *image.Gray, deg float64) Quad {
+	w, h := float64(g.Rect.Dx()), float64(g.Rect.Dy())
+	cx, cy := w/2, h/2
+	sn, cs := math.Sin(deg*math.Pi/180), math.Cos(deg*math.Pi/180)
+	var q Quad
+	for i, p := range [4][2]float64{{0, 0}, {w, 0}, {w, h}, {0, h}} {
+		dx, dy := p[0]-cx, p[1]-cy
+		q[i] = image.Pt(int(math.Round(cx+dx*cs-dy*sn)), int(math.Round(cy+dx*sn+dy*cs)))
+	}
+	return q
 }

@@ -97,7 +97,17 @@ func AnalyzeGray(g *image.Gray, color image.Image) Analysis {
 	loc := locate(g)
 	r.Found, r.Whole, r.Corners, r.InFrame, r.Coverage = loc.found, loc.whole, loc.quad, loc.inFrame, loc.coverage
 	r.Angle = loc.angle
-	doc := rectify(g, loc.quad, NormWidth)
+	fill := -1
+	if !loc.found {
+		// No outline: straighten by the text lines, filling the corners with paper.
+		if a := skew(g); math.Abs(a) >= 0.3 {
+			r.Angle = a
+			loc.quad = rotated(g, a)
+			r.Corners = loc.quad
+			fill = int(median(g))
+		}
+	}
+	doc := rectify(g, loc.quad, NormWidth, fill)
 	qw := (math.Hypot(float64(loc.quad[1].X-loc.quad[0].X), float64(loc.quad[1].Y-loc.quad[0].Y)) +
 		math.Hypot(float64(loc.quad[2].X-loc.quad[3].X), float64(loc.quad[2].Y-loc.quad[3].Y))) / 2
 	inches := 6.0
@@ -260,4 +270,22 @@ func (a Analysis) ToSource(r image.Rectangle) image.Rectangle {
 		out.Max.Y = max(out.Max.Y, int(math.Ceil(y)))
 	}
 	return out.Intersect(image.Rect(0, 0, a.Report.Width, a.Report.Height))
+}
+
+// median returns the median luma of g, sampled.
+func median(g *image.Gray) uint8 {
+	var hist [256]int
+	n := 0
+	for i := 0; i < len(g.Pix); i += 7 {
+		hist[g.Pix[i]]++
+		n++
+	}
+	c := 0
+	for v, k := range hist {
+		c += k
+		if c*2 >= n {
+			return uint8(v)
+		}
+	}
+	return 255
 }

@@ -164,6 +164,10 @@ func (p *Pool) get(ctx context.Context) (*gosseract.Client, error) {
 			c = gosseract.NewClient()
 			c.Trim = true
 			c.DisableOutput()
+			// Initialise now: Tesseract's Init resets the page segmentation mode, so a mode set
+			// before the first recognition would be lost on the first read only.
+			c.SetImageFromBytes(encodePGM(image.NewGray(image.Rect(0, 0, 8, 8))))
+			c.Text()
 			p.all = append(p.all, c)
 		}
 		return c, nil
