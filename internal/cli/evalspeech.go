@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/parleyhq/parley/kb"
@@ -52,6 +53,8 @@ func (w werTally) String() string {
 func runEvalSpeech(ctx context.Context, args []string, out io.Writer) error {
 	fs := newFlags("eval speech", out)
 	verbose := fs.Bool("v", false, "print every utterance that was not recognised exactly")
+	every := fs.Int("every", 1, "evaluate every Nth utterance only (a quicker, smaller sample)")
+	noise := fs.String("noise", "", "evaluate only this noise condition (clean, white, babble)")
 	endSilence := fs.Duration("end-silence", 600*time.Millisecond, "live endpointing delay added to the end-to-end latency estimate")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -82,12 +85,15 @@ func runEvalSpeech(ctx context.Context, args []string, out io.Writer) error {
 	byCond := map[string]*werTally{}
 	byVoice := map[string]*werTally{}
 	byType := map[string]*werTally{}
-	var audio, decode time.Duration
+	var audio, decode, cpu time.Duration
 	var lat []time.Duration
 	warm := false
-	for _, t := range truth {
+	for i, t := range truth {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if (*every > 1 && i%*every != 0) || (*noise != "" && t.Noise != *noise) {
+			continue
 		}
 		data, err := os.ReadFile(filepath.Join(dir, t.File))
 		if err != nil {
@@ -97,15 +103,16 @@ func runEvalSpeech(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", t.File, err)
 		}
-		e := perception.Expectation{Pack: t.Pack, Type: t.Type}
+		e := perception.Expectation{Pack: t.Pack, Type: t.Type, Choices: t.Choices}
 		if !warm {
 			// The first call per pack builds the language model; time the steady state.
 			rec.Recognize(ctx, pcm, e)
 			warm = true
 		}
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuTime()
 		res, err := rec.Recognize(ctx, pcm, e)
 		d := time.Since(start)
+		cpu += cpuTime() - cpu0
 		if err != nil && err != asr.ErrNoSpeech {
 			return fmt.Errorf("%s: %w", t.File, err)
 		}
@@ -126,7 +133,7 @@ func runEvalSpeech(ctx context.Context, args []string, out io.Writer) error {
 			fmt.Fprintf(out, "  %-40s %-7s want %q got %q (%s, conf %.2f)\n", t.File, t.Type, asr.Spoken(t.Text), res.Text, res.Search, res.Confidence)
 		}
 	}
-	fmt.Fprintf(out, "\n%d utterances, %.1f s of audio\n\nby noise:\n", len(truth), audio.Seconds())
+	fmt.Fprintf(out, "\n%d utterances, %.1f s of audio\n\nby noise:\n", len(lat), audio.Seconds())
 	printTallies(out, byCond)
 	fmt.Fprintln(out, "\nby voice:")
 	printTallies(out, byVoice)
@@ -134,7 +141,8 @@ func runEvalSpeech(ctx context.Context, args []string, out io.Writer) error {
 	printTallies(out, byType)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	p50, p95 := lat[len(lat)/2], lat[len(lat)*95/100]
-	fmt.Fprintf(out, "\nrecognition: RTF %.3f (grammar and domain model passes, one decoder)\n", decode.Seconds()/audio.Seconds())
+	fmt.Fprintf(out, "\nrecognition: RTF %.3f wall, %.3f CPU (one decoder; wall time counts waiting for a shared CPU)\n",
+		decode.Seconds()/audio.Seconds(), cpu.Seconds()/audio.Seconds())
 	fmt.Fprintf(out, "latency, end of utterance to transcript: p50 %s  p95 %s\n", p50.Round(time.Millisecond), p95.Round(time.Millisecond))
 
 	tts, err := speech.NewEspeak()
@@ -219,4 +227,13 @@ func readSpeechTruth(path string) ([]speechTruth, error) {
 		return nil, fmt.Errorf("%s: no utterances", path)
 	}
 	return out, sc.Err()
+}
+
+// cpuTime is the CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -28,46 +28,48 @@ type speechCase struct {
 	Pack string `json:"pack"`
 	Type string `json:"type"` // the expectation type: amount, yesno, digits, date, choice, text ("" = open)
 	Text string `json:"text"`
+	// Choices are the menu entries offered when Type is choice.
+	Choices []string `json:"choices,omitempty"`
 }
 
 // speechCases are representative customer phrases of the three demo packs.
 var speechCases = []speechCase{
-	{"bank", "", "I want to deposit a check"},
-	{"bank", "", "I would like to deposit a check into my savings account"},
-	{"bank", "", "what is my account balance"},
-	{"bank", "", "I lost my debit card"},
-	{"bank", "", "someone stole my card please block it"},
-	{"bank", "", "I need to transfer money to my checking account"},
-	{"bank", "amount", "twelve hundred fifty dollars and seventy five cents"},
-	{"bank", "amount", "four hundred dollars"},
-	{"bank", "amount", "twelve fifty seventy five"},
-	{"bank", "amount", "three thousand two hundred dollars and ten cents"},
-	{"bank", "amount", "eighty five dollars"},
-	{"bank", "yesno", "yes"},
-	{"bank", "yesno", "no"},
-	{"bank", "yesno", "yes that's correct"},
-	{"bank", "yesno", "no that's wrong"},
-	{"bank", "digits", "four five one two"},
-	{"bank", "digits", "one two three four five six seven eight"},
-	{"bank", "choice", "savings"},
-	{"telecom", "", "my internet is down"},
-	{"telecom", "", "the internet keeps dropping every few minutes"},
-	{"telecom", "", "I have a question about my bill"},
-	{"telecom", "", "why is my bill so high this month"},
-	{"telecom", "", "I want to change my plan"},
-	{"telecom", "", "can I switch to a cheaper plan"},
-	{"telecom", "yesno", "yes I restarted the router"},
-	{"telecom", "yesno", "no"},
-	{"telecom", "date", "last friday"},
-	{"appliances", "", "my washer won't drain"},
-	{"appliances", "", "the dishwasher is not draining"},
-	{"appliances", "", "my dishwasher shows error E21"},
-	{"appliances", "", "the washing machine shows E15"},
-	{"appliances", "", "water is leaking under the dishwasher"},
-	{"appliances", "", "I need a new drain pump"},
-	{"appliances", "yesno", "yes I checked the filter"},
-	{"appliances", "yesno", "no it is still not working"},
-	{"appliances", "digits", "five zero zero"},
+	{Pack: "bank", Type: "", Text: "I want to deposit a check"},
+	{Pack: "bank", Type: "", Text: "I would like to deposit a check into my savings account"},
+	{Pack: "bank", Type: "", Text: "what is my account balance"},
+	{Pack: "bank", Type: "", Text: "I lost my debit card"},
+	{Pack: "bank", Type: "", Text: "someone stole my card please block it"},
+	{Pack: "bank", Type: "", Text: "I need to transfer money to my checking account"},
+	{Pack: "bank", Type: "amount", Text: "twelve hundred fifty dollars and seventy five cents"},
+	{Pack: "bank", Type: "amount", Text: "four hundred dollars"},
+	{Pack: "bank", Type: "amount", Text: "twelve fifty seventy five"},
+	{Pack: "bank", Type: "amount", Text: "three thousand two hundred dollars and ten cents"},
+	{Pack: "bank", Type: "amount", Text: "eighty five dollars"},
+	{Pack: "bank", Type: "yesno", Text: "yes"},
+	{Pack: "bank", Type: "yesno", Text: "no"},
+	{Pack: "bank", Type: "yesno", Text: "yes that's correct"},
+	{Pack: "bank", Type: "yesno", Text: "no that's wrong"},
+	{Pack: "bank", Type: "digits", Text: "four five one two"},
+	{Pack: "bank", Type: "digits", Text: "one two three four five six seven eight"},
+	{Pack: "bank", Type: "choice", Text: "savings", Choices: []string{"checking", "savings"}},
+	{Pack: "telecom", Type: "", Text: "my internet is down"},
+	{Pack: "telecom", Type: "", Text: "the internet keeps dropping every few minutes"},
+	{Pack: "telecom", Type: "", Text: "I have a question about my bill"},
+	{Pack: "telecom", Type: "", Text: "why is my bill so high this month"},
+	{Pack: "telecom", Type: "", Text: "I want to change my plan"},
+	{Pack: "telecom", Type: "", Text: "can I switch to a cheaper plan"},
+	{Pack: "telecom", Type: "yesno", Text: "yes I restarted the router"},
+	{Pack: "telecom", Type: "yesno", Text: "no"},
+	{Pack: "telecom", Type: "date", Text: "last friday"},
+	{Pack: "appliances", Type: "", Text: "my washer won't drain"},
+	{Pack: "appliances", Type: "", Text: "the dishwasher is not draining"},
+	{Pack: "appliances", Type: "", Text: "my dishwasher shows error E21"},
+	{Pack: "appliances", Type: "", Text: "the washing machine shows E15"},
+	{Pack: "appliances", Type: "", Text: "water is leaking under the dishwasher"},
+	{Pack: "appliances", Type: "", Text: "I need a new drain pump"},
+	{Pack: "appliances", Type: "yesno", Text: "yes I checked the filter"},
+	{Pack: "appliances", Type: "yesno", Text: "no it is still not working"},
+	{Pack: "appliances", Type: "digits", Text: "five zero zero"},
 }
 
 // speechVoice is a synthetic speaker.
@@ -100,6 +102,8 @@ type speechTruth struct {
 	Voice string  `json:"voice"`
 	Noise string  `json:"noise"` // clean, white, babble
 	SNR   float64 `json:"snr_db,omitempty"`
+	// Choices are the menu entries offered when Type is choice.
+	Choices []string `json:"choices,omitempty"`
 }
 
 func runGenSpeech(ctx context.Context, args []string, out io.Writer) error {
@@ -183,7 +187,7 @@ func runGenSpeech(ctx context.Context, args []string, out io.Writer) error {
 			noise []float64
 		}{{"clean", nil}, {"white", white}, {"babble", babble}} {
 			pcm := cl.pcm
-			t := speechTruth{Text: cl.c.Text, Pack: cl.c.Pack, Type: cl.c.Type, Voice: cl.voice, Noise: cond.name}
+			t := speechTruth{Text: cl.c.Text, Pack: cl.c.Pack, Type: cl.c.Type, Choices: cl.c.Choices, Voice: cl.voice, Noise: cond.name}
 			if cond.noise != nil {
 				pcm = MixNoise(pcm, cond.noise, *snr)
 				t.SNR = *snr

@@ -28,6 +28,7 @@ type Config struct {
 	APIKey string       `yaml:"api_key"`
 	Limits media.Limits `yaml:"limits"`
 	Store  Store        `yaml:"store"`
+	Queue  Queue        `yaml:"queue"`
 	// Stages lists the perception stages to run; empty runs every registered stage that is available.
 	Stages       []string                     `yaml:"stages"`
 	StageOptions map[string]map[string]string `yaml:"stage_options"`
@@ -45,6 +46,12 @@ type Config struct {
 type Store struct {
 	Driver string `yaml:"driver"` // sqlite or postgres
 	DSN    string `yaml:"dsn"`
+}
+
+// Queue selects the job queue that carries actions to their webhooks.
+type Queue struct {
+	Driver string `yaml:"driver"` // memory or nats
+	URL    string `yaml:"url"`    // nats://host:4222 for the nats driver
 }
 
 // Cloud configures the optional OpenAI-compatible model for open questions.
@@ -72,6 +79,7 @@ func Default() Config {
 		DefaultPack: "bank",
 		Limits:      media.DefaultLimits(),
 		Store:       Store{Driver: "sqlite"},
+		Queue:       Queue{Driver: "memory"},
 		Cloud:       Cloud{APIKeyEnv: "PARLEY_CLOUD_API_KEY", Budget: 30},
 		Speech:      Speech{Reply: "voice", Voice: "en-us"},
 		VideoFPS:    2,
@@ -111,6 +119,8 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) {
 	str("PARLEY_API_KEY", &c.APIKey)
 	str("PARLEY_STORE_DRIVER", &c.Store.Driver)
 	str("PARLEY_STORE_DSN", &c.Store.DSN)
+	str("PARLEY_QUEUE_DRIVER", &c.Queue.Driver)
+	str("PARLEY_QUEUE_URL", &c.Queue.URL)
 	str("PARLEY_CLOUD_BASE_URL", &c.Cloud.BaseURL)
 	str("PARLEY_CLOUD_MODEL", &c.Cloud.Model)
 	str("PARLEY_SPEECH_REPLY", &c.Speech.Reply)
@@ -138,6 +148,15 @@ func (c Config) Validate() error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("store.driver %q: want sqlite or postgres", c.Store.Driver))
+	}
+	switch c.Queue.Driver {
+	case "memory":
+	case "nats":
+		if c.Queue.URL == "" {
+			errs = append(errs, errors.New("queue.url is required for the nats driver"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("queue.driver %q: want memory or nats", c.Queue.Driver))
 	}
 	l := c.Limits
 	if l.ImageBytes <= 0 || l.AudioBytes <= 0 || l.VideoBytes <= 0 || l.MaxPixels <= 0 {

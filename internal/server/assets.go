@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"net/http"
 	"path"
 	"strings"
-	"time"
 
 	"github.com/parleyhq/parley/dialogue"
 	"github.com/parleyhq/parley/live"
@@ -112,65 +110,6 @@ func (s *Server) handleParts(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(&b, "<tr><th colspan=2 align=left>Total</th><th>%s</th></tr></table>", dialogue.Money(total))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Write(b.Bytes())
-}
-
-// dispatch posts an action to its webhook in the background, with retries.
-func (s *Server) dispatch(convID string, a dialogue.Action) {
-	name, _ := a.Params["webhook"].(string)
-	url := s.cfg.Webhooks[name]
-	if name == "" || url == "" {
-		return
-	}
-	payload, err := json.Marshal(map[string]any{"conversation_id": convID, "action": a})
-	if err != nil {
-		return
-	}
-	post := s.opts.Webhook
-	if post == nil {
-		post = postJSON
-	}
-	s.bg.Add(1)
-	go func() {
-		defer s.bg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		for attempt, wait := 1, 500*time.Millisecond; ; attempt, wait = attempt+1, wait*2 {
-			err := post(ctx, url, payload)
-			if err == nil {
-				s.hub.publish(convID, dialogue.Event{Type: "action_delivered", Data: map[string]any{"type": a.Type, "webhook": name}})
-				return
-			}
-			s.log.Warn("webhook failed", "webhook", name, "attempt", attempt, "err", err)
-			if attempt == 5 {
-				return
-			}
-			select {
-			case <-time.After(wait):
-			case <-ctx.Done():
-				return
-			case <-s.done:
-				return
-			}
-		}
-	}()
-}
-
-func postJSON(ctx context.Context, url string, payload []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("webhook answered %s", resp.Status)
-	}
-	return nil
 }
 
 // Turn stores and processes a customer message made of items (live voice); audio parts keep their

@@ -334,7 +334,7 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 	}
 	s.metrics.turns.WithLabelValues(cv.c.Pack).Inc()
 	for _, a := range out.Actions {
-		s.dispatch(cv.c.ID, a)
+		s.dispatch(ctx, cv.c.ID, a)
 	}
 	replyJSON, err := json.Marshal(out.Reply)
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/parleyhq/parley/media"
 	"github.com/parleyhq/parley/packs"
 	"github.com/parleyhq/parley/perception"
+	"github.com/parleyhq/parley/queue"
 	"github.com/parleyhq/parley/reason"
 	"github.com/parleyhq/parley/store"
 	"github.com/parleyhq/parley/store/backend"
@@ -65,9 +66,11 @@ type Server struct {
 	metrics  *metrics
 	convs    *convCache
 	mux      *http.ServeMux
+	queue    queue.Queue
 	done     chan struct{}
-	bg       sync.WaitGroup
 	closeOne sync.Once
+	// stopActions ends this server's share of action delivery.
+	stopActions func()
 	// Skipped lists the stages that could not start and why.
 	Skipped map[string]error
 }
@@ -118,6 +121,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (s *Server, err e
 	s.pipeline = perception.NewPipeline(stages...)
 	s.pipeline.Observe = s.metrics.observeStage
 	s.engine = &dialogue.Engine{Packs: s.packs, Reasoner: s.reasoner(), Now: opts.Now}
+	if s.queue, err = OpenQueue(ctx, cfg.Queue); err != nil {
+		return nil, err
+	}
+	if err = s.subscribeActions(ctx); err != nil {
+		s.queue.Close()
+		return nil, err
+	}
 	s.convs = newConvCache(10000)
 	s.routes()
 	return s, nil
@@ -197,18 +207,14 @@ func (s *Server) auth(h http.HandlerFunc) http.Handler {
 	})
 }
 
-// Close stops streams, waits for background work (webhooks) until ctx ends, and closes the store.
+// Close stops streams and action delivery (queued actions wait in the queue), then closes the
+// stages and the store.
 func (s *Server) Close(ctx context.Context) error {
 	var err error
 	s.closeOne.Do(func() {
 		close(s.done)
-		waited := make(chan struct{})
-		go func() { s.bg.Wait(); close(waited) }()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = errors.Join(err, fmt.Errorf("server: background work still running: %w", ctx.Err()))
-		}
+		s.stopActions()
+		err = errors.Join(err, s.queue.Close())
 		for _, st := range s.pipeline.Stages() {
 			if c, ok := st.(perception.Closer); ok {
 				err = errors.Join(err, c.Close(ctx))
