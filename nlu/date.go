@@ -13,6 +13,8 @@ var months = map[string]time.Month{
 	"september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
 }
 
+var monthPrefixes = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
 var ordinals = map[string]int{
 	"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
 	"eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
@@ -79,41 +81,58 @@ func ParseDates(text string, ref time.Time) []Date {
 		}
 		return y
 	}
-	for _, m := range reISO.FindAllStringSubmatchIndex(text, -1) {
+	// Cheap tests first: most messages have no date, and the expressions are not free.
+	lower := strings.ToLower(text)
+	digits := strings.ContainsAny(text, "0123456789")
+	month := false
+	for _, m := range monthPrefixes {
+		if strings.Contains(lower, m) {
+			month = true
+			break
+		}
+	}
+	relative := strings.Contains(lower, "today") || strings.Contains(lower, "yesterday") || strings.Contains(lower, "tomorrow")
+	run := func(re *regexp.Regexp, ok bool) [][]int {
+		if !ok {
+			return nil
+		}
+		return re.FindAllStringSubmatchIndex(text, -1)
+	}
+	for _, m := range run(reISO, digits) {
 		g := groups(text, m)
 		mo, _ := strconv.Atoi(g[2])
 		d, _ := strconv.Atoi(g[3])
 		add(m[0], m[1], year(g[1]), time.Month(mo), d)
 	}
-	for _, m := range reUS.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range run(reUS, digits) {
 		g := groups(text, m)
 		mo, _ := strconv.Atoi(g[1])
 		d, _ := strconv.Atoi(g[2])
 		add(m[0], m[1], year(g[3]), time.Month(mo), d)
 	}
-	for _, m := range reMDY.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range run(reMDY, digits && month) {
 		g := groups(text, m)
 		d, _ := strconv.Atoi(g[2])
 		add(m[0], m[1], year(g[3]), monthOf(g[1]), d)
 	}
-	for _, m := range reDMY.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range run(reDMY, digits && month) {
 		g := groups(text, m)
 		d, _ := strconv.Atoi(g[1])
 		add(m[0], m[1], year(g[3]), monthOf(g[2]), d)
 	}
-	for _, m := range reMonthW.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range run(reMonthW, month) {
 		g := groups(text, m)
 		if d := ordinalDay(g[2], g[3]); d > 0 {
 			add(m[0], m[1], year(g[4]), monthOf(g[1]), d)
 		}
 	}
-	for _, m := range reWMonth.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range run(reWMonth, month) {
 		g := groups(text, m)
 		if d := ordinalDay(g[1], g[2]); d > 0 {
 			add(m[0], m[1], year(g[4]), monthOf(g[3]), d)
 		}
 	}
-	for _, m := range reRelativ.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range run(reRelativ, relative) {
 		if taken(m[0], m[1]) {
 			continue
 		}

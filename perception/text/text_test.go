@@ -13,24 +13,24 @@ import (
 )
 
 // packs is a small in-memory knowledge library.
-type packs map[string]map[string][]string
+type memPacks map[string]map[string][]string
 
-func (p packs) PackNames() []string {
+func (p memPacks) PackNames() []string {
 	var n []string
 	for k := range p {
 		n = append(n, k)
 	}
 	return n
 }
-func (p packs) IntentExamples(pack string) map[string][]string { return p[pack] }
-func (p packs) Vocabulary(pack string) []string {
+func (p memPacks) IntentExamples(pack string) map[string][]string { return p[pack] }
+func (p memPacks) Vocabulary(pack string) []string {
 	if pack == "appliances" {
 		return []string{"WM-3000", "E21", "F05"}
 	}
 	return nil
 }
 
-var demo = packs{
+var demo = memPacks{
 	"bank": {
 		"deposit_check":  {"I want to deposit a check", "deposit this cheque", "mobile check deposit", "can I cash a check", "put a check in my account", "I have a paycheck to deposit"},
 		"check_balance":  {"what is my balance", "how much money do I have", "show my account balance", "balance please", "how much is in my checking account"},
