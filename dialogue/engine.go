@@ -2,6 +2,7 @@ package dialogue
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -78,6 +79,8 @@ type turn struct {
 	crops   map[string]*perception.Attachment
 	// noted lists the slots this message gave a value, to acknowledge them.
 	noted []string
+	// doubts are the verification checks of a document that did not pass, in words.
+	doubts []string
 }
 
 // Observe fuses observations that come without a customer message (live camera frames) and
@@ -325,6 +328,7 @@ func (t *turn) fuseSlots() {
 		switch {
 		case flow != nil && flow.Upload != nil && o.Kind == flow.Upload.Observation:
 			st.Signals["uploaded"] = 1
+			t.doubts = append(t.doubts, doubts(o.Value)...)
 		case o.Kind == perception.KindEntity:
 			name, value := t.slotFor(flow, o)
 			if name == "" {
@@ -492,6 +496,9 @@ func (t *turn) advance() {
 	if flow.Confirm != nil && !t.allConfirmed(flow) {
 		st.Step = "confirm"
 		t.say(t.fillFlow(flow, flow.Confirm.Prompt))
+		if len(t.doubts) > 0 {
+			t.say("Before you confirm, please check: " + strings.Join(t.doubts, "; ") + ". If something is wrong, send a new photo or tell me the right value.")
+		}
 		if c := t.crops["amount"]; c != nil {
 			t.parts = append(t.parts, Part{Type: "image", Title: "Amount on the check", MIME: c.ContentType, Data: c.Data, URL: c.URL})
 		}
@@ -506,6 +513,30 @@ func (t *turn) advance() {
 	default:
 		t.finish(flow)
 	}
+}
+
+// doubts reads the verification of a document reading (any value with a "verification" list of
+// name, status and detail) and returns what did not pass, in words.
+func doubts(v any) []string {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var r struct {
+		Verification []struct {
+			Name, Status, Detail string
+		} `json:"verification"`
+	}
+	if json.Unmarshal(raw, &r) != nil {
+		return nil
+	}
+	var out []string
+	for _, c := range r.Verification {
+		if c.Status != "pass" && c.Detail != "" {
+			out = append(out, c.Detail)
+		}
+	}
+	return out
 }
 
 // acknowledge repeats back what the customer just told, before the next question.

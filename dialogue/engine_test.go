@@ -55,8 +55,12 @@ func TestCheckDepositConfirmedAcrossModalities(t *testing.T) {
 	if !strings.Contains(text(out.Reply), "photo") {
 		t.Fatalf("no photo request: %q", text(out.Reply))
 	}
+	reading := map[string]any{"verification": []map[string]string{
+		{"name": "routing_checksum", "status": "pass", "detail": "valid"},
+		{"name": "date_valid", "status": "uncertain", "detail": "the date is more than six months ago"},
+	}}
 	out = turn(t, e, st,
-		perception.Observation{Kind: perception.KindCheck, Confidence: 0.9, Source: perception.Source{Modality: media.ModImage}},
+		perception.Observation{Kind: perception.KindCheck, Value: reading, Confidence: 0.9, Source: perception.Source{Modality: media.ModImage}},
 		entity("amount", 1250.75, media.ModImage), entity("payee", "ACME Corporation", media.ModImage),
 		entity("date", "2026-11-20", media.ModImage), entity("check_number", "1043", media.ModImage))
 	if st.Status("amount") != dialogue.Confirmed {
@@ -67,6 +71,9 @@ func TestCheckDepositConfirmedAcrossModalities(t *testing.T) {
 		if !strings.Contains(r, want) {
 			t.Errorf("read-back %q lacks %q", r, want)
 		}
+	}
+	if !strings.Contains(r, "more than six months") || strings.Contains(r, "valid;") {
+		t.Errorf("verification doubts not told: %q", r)
 	}
 	if st.Expect.Type != "yesno" {
 		t.Fatalf("expectation %+v", st.Expect)
