@@ -170,3 +170,14 @@ func (s *Server) Observe(ctx context.Context, conversationID string, items []med
 	s.hub.publish(conversationID, evs...)
 	return s.save(ctx, cv)
 }
+
+// Affect returns a conversation's current affect (zero for an unknown conversation).
+func (s *Server) Affect(conversationID string) dialogue.Affect {
+	cv, err := s.load(context.Background(), conversationID)
+	if err != nil {
+		return dialogue.Affect{}
+	}
+	cv.mu.Lock()
+	defer cv.mu.Unlock()
+	return cv.state.Affect
+}
