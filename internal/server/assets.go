@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"html"
 	"io"
@@ -13,9 +12,6 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley/dialogue"
-	"github.com/parleyhq/parley/live"
-	"github.com/parleyhq/parley/media"
-	"github.com/parleyhq/parley/store"
 )
 
 func (s *Server) handleBlob(w http.ResponseWriter, r *http.Request) {
@@ -112,72 +108,3 @@ func (s *Server) handleParts(w http.ResponseWriter, r *http.Request) {
 	w.Write(b.Bytes())
 }
 
-// Turn stores and processes a customer message made of items (live voice); audio parts keep their
-// bytes in Part.Data.
-func (s *Server) Turn(ctx context.Context, conversationID string, items []media.Item) (dialogue.Reply, error) {
-	res, err := s.TurnDetail(ctx, conversationID, items)
-	return res.Reply, err
-}
-
-var _ live.DetailTurner = (*Server)(nil)
-
-// TurnDetail is Turn with the message ID, the new state, what was heard and the affect, for the
-// live stream.
-func (s *Server) TurnDetail(ctx context.Context, conversationID string, items []media.Item) (live.TurnResult, error) {
-	cv, err := s.load(ctx, conversationID)
-	if err != nil {
-		return live.TurnResult{}, err
-	}
-	msg := &store.Message{ID: newID("m_"), ConversationID: conversationID, Role: store.RoleCustomer, CreatedAt: s.now()}
-	for _, it := range items {
-		if it.Kind == media.Text {
-			msg.Text += it.Text
-			continue
-		}
-		ref, err := s.blobs.Put(ctx, bytes.NewReader(it.Data), s.cfg.Limits.MaxBytes(it.Kind))
-		if err != nil {
-			return live.TurnResult{}, err
-		}
-		ref.Kind, ref.ContentType, ref.Name = string(it.Kind), it.ContentType, it.Name
-		msg.Parts = append(msg.Parts, ref)
-	}
-	resp, err := s.deliver(ctx, cv, msg)
-	if err != nil {
-		return live.TurnResult{}, err
-	}
-	cv.mu.Lock()
-	affect := cv.state.Affect
-	cv.mu.Unlock()
-	return live.TurnResult{MessageID: resp.MessageID, Reply: resp.Reply, State: resp.State, Transcript: resp.heard, Affect: &affect}, nil
-}
-
-// Observe runs perception and fusion on items (camera frames) without producing a reply.
-func (s *Server) Observe(ctx context.Context, conversationID string, items []media.Item) error {
-	cv, err := s.load(ctx, conversationID)
-	if err != nil {
-		return err
-	}
-	cv.mu.Lock()
-	expect := cv.state.Expect
-	cv.mu.Unlock()
-	obs, _ := s.pipeline.Run(ctx, items, expect)
-	if len(obs) == 0 {
-		return nil
-	}
-	cv.mu.Lock()
-	defer cv.mu.Unlock()
-	evs := s.engine.Observe(cv.state, obs)
-	s.hub.publish(conversationID, evs...)
-	return s.save(ctx, cv)
-}
-
-// Affect returns a conversation's current affect (zero for an unknown conversation).
-func (s *Server) Affect(conversationID string) dialogue.Affect {
-	cv, err := s.load(context.Background(), conversationID)
-	if err != nil {
-		return dialogue.Affect{}
-	}
-	cv.mu.Lock()
-	defer cv.mu.Unlock()
-	return cv.state.Affect
-}
