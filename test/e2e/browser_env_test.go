@@ -93,34 +93,58 @@ func (e *browserEnv) run(t *testing.T, scenario, base string, env map[string]str
 	}
 }
 
-// speechWAV synthesises text with espeak-ng into a 16-bit mono PCM WAV with silence around the
-// speech (Chromium's fake microphone plays it) and returns its path and the speech length.
-func speechWAV(t *testing.T, text string) (string, time.Duration) {
+// bargeInGap is the silence between a live test's two utterances: the first one's spoken reply
+// (several seconds long) starts well within it, so the second utterance interrupts the playback.
+const bargeInGap = 6 * time.Second
+
+// speechWAV synthesises each text with espeak-ng into one 16-bit mono PCM WAV (Chromium's fake
+// microphone plays it): 0.3 s of silence, the first text, then each further text after bargeInGap
+// of silence, and 2 s of silence at the end. It returns the path and the first text's length.
+func speechWAV(t *testing.T, texts ...string) (string, time.Duration) {
 	t.Helper()
 	espeak, err := exec.LookPath("espeak-ng")
 	if err != nil {
 		t.Skip("voice browser tests need espeak-ng (apt-get install espeak-ng)")
 	}
 	dir := t.TempDir()
-	raw := filepath.Join(dir, "espeak.wav")
-	if out, err := exec.Command(espeak, "-v", "en-us", "-s", "150", "-w", raw, text).CombinedOutput(); err != nil {
-		t.Fatalf("espeak-ng: %v: %s", err, out)
+	var rate uint32
+	var pcm []byte
+	var first time.Duration
+	for i, text := range texts {
+		raw := filepath.Join(dir, fmt.Sprintf("espeak%d.wav", i))
+		if out, err := exec.Command(espeak, "-v", "en-us", "-s", "150", "-w", raw, text).CombinedOutput(); err != nil {
+			t.Fatalf("espeak-ng: %v: %s", err, out)
+		}
+		b, err := os.ReadFile(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, speech, err := wavPCM(b)
+		if err != nil {
+			t.Fatalf("espeak-ng output: %v", err)
+		}
+		gap := 300 * time.Millisecond
+		if i == 0 {
+			rate, first = r, time.Duration(len(speech)/2)*time.Second/time.Duration(r)
+		} else {
+			gap = bargeInGap
+		}
+		if r != rate {
+			t.Fatalf("espeak-ng changed its sample rate from %d to %d", rate, r)
+		}
+		pcm = append(append(pcm, silence(rate, gap)...), speech...)
 	}
-	b, err := os.ReadFile(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rate, pcm, err := wavPCM(b)
-	if err != nil {
-		t.Fatalf("espeak-ng output: %v", err)
-	}
-	lead := make([]byte, 2*int(rate)*3/10) // 0.3 s
-	tail := make([]byte, 2*int(rate)*2)    // 2 s: long enough for end-of-utterance detection
+	// The tail is long enough for end-of-utterance detection.
 	path := filepath.Join(dir, "speech.wav")
-	if err := os.WriteFile(path, wavBytes(rate, append(append(lead, pcm...), tail...)), 0o644); err != nil {
+	if err := os.WriteFile(path, wavBytes(rate, append(pcm, silence(rate, 2*time.Second)...)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return path, time.Duration(len(pcm)/2) * time.Second / time.Duration(rate)
+	return path, first
+}
+
+// silence is d of 16-bit mono PCM zeros at rate.
+func silence(rate uint32, d time.Duration) []byte {
+	return make([]byte, 2*int(time.Duration(rate)*d/time.Second))
 }
 
 // wavPCM returns the sample rate and 16-bit mono PCM data of a WAV file.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,8 +22,9 @@ func startServer(t *testing.T) (string, *server.Server) {
 	cfg.DataDir = t.TempDir()
 	opts := standardOptions()
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	tw := &testWriter{t: t}
 	if testing.Verbose() {
-		opts.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		opts.Logger = slog.New(slog.NewTextHandler(tw, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	s, err := server.New(t.Context(), cfg, opts)
 	if err != nil {
@@ -30,6 +32,7 @@ func startServer(t *testing.T) (string, *server.Server) {
 	}
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(func() {
+		defer tw.stop()
 		hs.CloseClientConnections()
 		hs.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -41,10 +44,26 @@ func startServer(t *testing.T) (string, *server.Server) {
 	return hs.URL, s
 }
 
-// testWriter sends server logs to the test log.
-type testWriter struct{ t *testing.T }
+// testWriter sends server logs to the test log until the test is over; work that outlives the
+// test (a connection still closing) must not log to a finished test.
+type testWriter struct {
+	t    *testing.T
+	mu   sync.Mutex
+	done bool
+}
 
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(string(p))
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(string(p))
+	}
 	return len(p), nil
+}
+
+// stop ends logging to the test.
+func (w *testWriter) stop() {
+	w.mu.Lock()
+	w.done = true
+	w.mu.Unlock()
 }

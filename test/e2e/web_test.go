@@ -36,7 +36,8 @@ func TestWebVoiceNote(t *testing.T) {
 }
 
 // TestWebLiveVoice starts a live call: the fake microphone's speech gets a transcript and a spoken
-// reply over the WebSocket, then the camera streams frames.
+// reply over the WebSocket, speaking again stops the reply's playback (barge-in), then the camera
+// streams frames.
 func TestWebLiveVoice(t *testing.T) {
 	env := newBrowserEnv(t)
 	if standardOptions().Live == nil {
@@ -44,6 +45,6 @@ func TestWebLiveVoice(t *testing.T) {
 	}
 	base, srv := startServer(t)
 	needStage(t, srv, asr.StageID)
-	wav, speech := speechWAV(t, "I want to deposit a check")
+	wav, speech := speechWAV(t, "I want to deposit a check", "wait, stop please")
 	env.run(t, "live", base, map[string]string{"FAKE_AUDIO": wav, "SPEECH_SECONDS": seconds(speech)})
 }

@@ -559,6 +559,7 @@ function onLiveMessage(data) {
       if (m.style) renderStyle(m.style);
       break;
     case 'stop_playback':
+      document.body.dataset.bargeIn = live.player.playing ? 'stopped' : 'idle';
       live.player.stop();
       setLiveStatus('Go ahead, I’m listening.');
       break;

@@ -227,6 +227,16 @@ const scenarios = {
     if (!(dur > 0.2)) fail('reply audio did not decode');
     await shot(page, 'voice');
 
+    // Barge-in: the second utterance starts while the reply plays; the server says stop_playback
+    // and the page stops the audio at once.
+    await page.waitForSelector('body[data-barge-in]', { timeout: WAIT });
+    const barge = await page.evaluate(() => document.body.dataset.bargeIn);
+    if (barge !== 'stopped') fail(`stop_playback arrived while the page was ${barge}, not playing the reply`);
+    await page.waitForFunction(() => document.body.dataset.playing === 'false', null, { timeout: 2000 });
+    log('barge-in: playback stopped');
+    // The interruption is a customer turn of its own; let it finish before the call ends.
+    await waitReply(page, 1);
+
     await page.click('#cam');
     await page.waitForFunction(() => Number(document.body.dataset.frames || 0) >= 5, null, { timeout: WAIT });
     log('camera frames sent:', await page.evaluate(() => document.body.dataset.frames));
