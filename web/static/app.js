@@ -464,7 +464,9 @@ async function stopNote() {
   ui.recordStatus.textContent = '';
   const wav = encodeWAV(chunks, cap.rate);
   const file = new File([wav], 'voice-note.wav', { type: 'audio/wav' });
-  await send(ui.text.value.trim(), [file], { voice: true });
+  const text = ui.text.value.trim(); // anything typed goes with the note
+  ui.text.value = '';
+  await send(text, [file], { voice: true });
 }
 
 ui.record.addEventListener('pointerdown', (e) => { e.preventDefault(); ui.record.setPointerCapture(e.pointerId); startNote(); });
