@@ -251,7 +251,7 @@ func (r *Recognizer) Recognize(ctx context.Context, pcm media.PCM, e perception.
 	if err != nil {
 		return Result{}, err
 	}
-	g, l, err := r.decodeBoth(d, pcm.Samples, e)
+	g, l, err := r.decode(d, pcm.Samples, e)
 	r.pool <- d
 	if err != nil {
 		return Result{}, err
@@ -272,14 +272,26 @@ func (r *Recognizer) Recognize(ctx context.Context, pcm media.PCM, e perception.
 	return res, nil
 }
 
-func (r *Recognizer) decodeBoth(d *decoder, samples []int16, e perception.Expectation) (g, l hyp, err error) {
-	fsg := grammarFSG(e, packPhrases(r.cfg.Packs), r.lex.known)
-	text, gh := fsg.text(), fsg.hash()
-	if d.searches["grammar"] != gh {
-		d.ensure(fsg.vocabulary(), r.lex)
+// decode runs the searches for e: the domain language model alone for open speech, and for a
+// constrained answer (amount, yes/no, digits, date, choice) the expectation's grammar checked
+// against the language model. g is empty when no grammar ran.
+func (r *Recognizer) decode(d *decoder, samples []int16, e perception.Expectation) (g, l hyp, err error) {
+	if os.Getenv("PARLEY_DENOISE") != "0" {
+		samples = denoise(samples)
 	}
-	if err := d.setFSG("grammar", text, gh); err != nil {
-		return g, l, err
+	samples = padded(samples)
+	if constrained(e) {
+		fsg := grammarFSG(e, packPhrases(r.cfg.Packs), r.lex.known)
+		text, gh := fsg.text(), fsg.hash()
+		if d.searches["grammar"] != gh {
+			d.ensure(fsg.vocabulary(), r.lex)
+		}
+		if err := d.setFSG("grammar", text, gh); err != nil {
+			return g, l, err
+		}
+		if g, err = d.decode("grammar", samples, 5); err != nil {
+			return g, l, err
+		}
 	}
 	lf, err := r.lm(e.Pack, r.lex.known)
 	if err != nil {
@@ -291,11 +303,19 @@ func (r *Recognizer) decodeBoth(d *decoder, samples []int16, e perception.Expect
 	if err := d.setLM("lm-"+e.Pack, lf.path, lf.hash); err != nil {
 		return g, l, err
 	}
-	if g, err = d.decode("grammar", samples, 5); err != nil {
-		return g, l, err
-	}
 	l, err = d.decode("lm-"+e.Pack, samples, 5)
 	return g, l, err
+}
+
+// constrained reports whether the expectation narrows what the customer may say enough for a
+// grammar. Open speech goes to the language model only: a grammar of example sentences would bend
+// an unseen request into the nearest example, and text understanding would act on words never said.
+func constrained(e perception.Expectation) bool {
+	switch e.Type {
+	case "amount", "yesno", "digits", "date", "choice":
+		return true
+	}
+	return len(e.Phrases) > 0
 }
 
 // choose picks between the grammar's and the language model's readings. The grammar wins unless
@@ -303,14 +323,19 @@ func (r *Recognizer) decodeBoth(d *decoder, samples []int16, e perception.Expect
 // grammar does not cover, and forcing it into the grammar would invent an answer.
 func choose(g, l hyp) Result {
 	pick, other, search := g, l, "grammar"
-	if g.Text == "" || (l.Text != "" && forced(g, l)) {
+	if g.Text == "" || (l.Text != "" && forced(g, l)) || g.Frames == 0 && l.Frames == 0 {
 		pick, other, search = l, g, "lm"
 	}
 	if pick.Text == "" {
 		return Result{}
 	}
-	agree := 1 - min(1, wordErrorRate(pick.Text, other.Text))
-	conf := 0.5*pick.Posterior + 0.5*agree
+	conf := pick.WordConf
+	agree := 1.0
+	if other.Text != "" || search == "grammar" {
+		// Two searches that agree make the reading surer; disagreement makes it doubtful.
+		agree = 1 - min(1, wordErrorRate(pick.Text, other.Text))
+		conf *= 0.6 + 0.4*agree
+	}
 	res := Result{
 		Text: pick.Text, Confidence: conf, Low: conf < LowConfidence, Search: search,
 		Start: time.Duration(pick.StartFrame) * 10 * time.Millisecond,
@@ -323,7 +348,7 @@ func choose(g, l hyp) Result {
 			res.Alts = append(res.Alts, perception.Alternative{Value: t, Confidence: c})
 		}
 	}
-	add(other.Text, 0.5*other.Posterior+0.5*agree)
+	add(other.Text, other.WordConf*(0.6+0.4*agree))
 	for i, t := range pick.NBest {
 		add(t, conf*0.8/float64(i+1))
 	}

@@ -54,7 +54,7 @@ var basePhrases = map[string][]string{
 func numberSentences() []string {
 	r := rand.New(rand.NewPCG(1, 2))
 	var out []string
-	for i := 0; i < 150; i++ {
+	for i := 0; i < 60; i++ {
 		var cents int
 		switch i % 4 {
 		case 0:
@@ -68,7 +68,7 @@ func numberSentences() []string {
 		}
 		out = append(out, amountPhrases(cents)...)
 	}
-	for i := 0; i < 60; i++ {
+	for i := 0; i < 20; i++ {
 		n := 3 + r.IntN(8)
 		ws := make([]string, n)
 		for j := range ws {
@@ -79,7 +79,7 @@ func numberSentences() []string {
 	for _, m := range []string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"} {
 		out = append(out, m+" first", m+" the fifteenth", "the twenty first of "+m, "on "+m+" third")
 	}
-	for i := 0; i < 100; i++ {
+	for i := 0; i < 30; i++ {
 		out = append(out, "e "+strings.Join(numberWords(fmt.Sprint(1+r.IntN(99))), " "))
 	}
 	out = append(out, "yesterday", "today", "last week", "last friday", "two days ago")

@@ -170,13 +170,14 @@ func (g *fsg) digit(from, to int) {
 }
 
 // money adds an amount: "twelve hundred fifty dollars and seventy five cents", "twelve fifty
-// seventy five", "fifty cents", "ten point five".
+// seventy five", "fifty cents", "ten point five". Only plural units are offered: "dollar" and
+// "dollars" differ by one weak sound and the amount is the same either way.
 func (g *fsg) money(from, to int) {
 	n := g.state()
 	g.number(from, n)
 	cur := g.state()
 	g.add(n, cur, "")
-	g.oneOf(n, cur, "dollars", "dollar", "bucks")
+	g.oneOf(n, cur, "dollars", "bucks")
 	g.add(cur, to, "")
 	c := g.state()
 	g.optAnd(cur, c)
@@ -184,7 +185,7 @@ func (g *fsg) money(from, to int) {
 	g.n99(c, cv)
 	g.add(c, cv, "zero")
 	g.add(cv, to, "")
-	g.oneOf(cv, to, "cents", "cent")
+	g.add(cv, to, "cents")
 	// Pairs: "twelve fifty", "twelve fifty seventy five", "twelve oh five".
 	p1, p2 := g.state(), g.state()
 	g.n99(from, p1)
@@ -206,7 +207,7 @@ func (g *fsg) money(from, to int) {
 // centsTo returns a state from which "cents" leads to to.
 func (g *fsg) centsTo(to int) int {
 	s := g.state()
-	g.oneOf(s, to, "cents", "cent")
+	g.add(s, to, "cents")
 	return s
 }
 

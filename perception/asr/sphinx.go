@@ -9,12 +9,8 @@ package asr
 #include <sphinxbase/ckd_alloc.h>
 #include <sphinxbase/fsg_model.h>
 
-static ps_decoder_t *parley_ps_new(const char *hmm, const char *dict) {
-	char *argv[] = {
-		"-hmm", (char *)hmm, "-dict", (char *)dict, "-logfn", "/dev/null",
-		"-bestpath", "yes", "-remove_noise", "yes",
-	};
-	cmd_ln_t *cfg = cmd_ln_parse_r(NULL, ps_args(), 10, argv, 1);
+static ps_decoder_t *parley_ps_new(int argc, char **argv) {
+	cmd_ln_t *cfg = cmd_ln_parse_r(NULL, ps_args(), argc, argv, 1);
 	if (cfg == NULL) return NULL;
 	ps_decoder_t *ps = ps_init(cfg);
 	cmd_ln_free_r(cfg);
@@ -44,6 +40,8 @@ import "C"
 
 import (
 	"errors"
+	"math"
+	"os"
 	"fmt"
 	"strings"
 	"unsafe"
@@ -56,6 +54,8 @@ type hyp struct {
 	Posterior float64
 	// Ascr is the acoustic log-likelihood (natural log) of the best path, summed over its words.
 	Ascr float64
+	// WordConf is the mean posterior probability of the words.
+	WordConf float64
 	// Score is the path score (natural log): acoustic plus language weights and penalties.
 	Score float64
 	// Frames is the number of 10 ms frames the words span.
@@ -65,6 +65,9 @@ type hyp struct {
 	// StartFrame and EndFrame bound the spoken words.
 	StartFrame, EndFrame int
 }
+
+// decoderArgs are the pocketsphinx settings besides the model: its log goes nowhere.
+var decoderArgs = []string{"-logfn", "/dev/null", "-bestpath", "yes"}
 
 // decoder wraps one pocketsphinx decoder. It is not safe for concurrent use.
 type decoder struct {
@@ -76,10 +79,19 @@ type decoder struct {
 }
 
 func newDecoder(hmm, dict string, words map[string]bool) (*decoder, error) {
-	ch, cd := C.CString(hmm), C.CString(dict)
-	defer C.free(unsafe.Pointer(ch))
-	defer C.free(unsafe.Pointer(cd))
-	ps := C.parley_ps_new(ch, cd)
+	args := append([]string{"-hmm", hmm, "-dict", dict}, decoderArgs...)
+	if extra := os.Getenv("PARLEY_PS_ARGS"); extra != "" {
+		args = append(args, strings.Fields(extra)...)
+	}
+	argv := make([]*C.char, len(args))
+	for i, a := range args {
+		argv[i] = C.CString(a)
+		defer C.free(unsafe.Pointer(argv[i]))
+	}
+	cargv := (**C.char)(C.malloc(C.size_t(len(args)) * C.size_t(unsafe.Sizeof(argv[0]))))
+	defer C.free(unsafe.Pointer(cargv))
+	copy(unsafe.Slice(cargv, len(args)), argv)
+	ps := C.parley_ps_new(C.int(len(args)), cargv)
 	if ps == nil {
 		return nil, fmt.Errorf("pocketsphinx: cannot load model %s with dictionary %s", hmm, dict)
 	}
@@ -158,7 +170,6 @@ func (d *decoder) decode(search string, samples []int16, nbest int) (hyp, error)
 		return hyp{}, errors.New("pocketsphinx: cannot start utterance")
 	}
 	if len(samples) > 0 {
-		samples = padded(samples)
 		// The samples are copied to C memory: cgo forbids passing Go memory the callee might keep.
 		buf := (*C.int16)(C.malloc(C.size_t(len(samples) * 2)))
 		copy(unsafe.Slice((*int16)(unsafe.Pointer(buf)), len(samples)), samples)
@@ -178,6 +189,7 @@ func (d *decoder) decode(search string, samples []int16, nbest int) (hyp, error)
 		return hyp{}, nil
 	}
 	h := hyp{Text: strings.TrimSpace(C.GoString(ch)), StartFrame: -1}
+	words := 0
 	h.Score = float64(C.parley_ps_ln(d.ps, C.int(score)))
 	h.Posterior = float64(C.parley_ps_exp(d.ps, C.int(C.ps_get_prob(d.ps))))
 	for seg := C.ps_seg_iter(d.ps); seg != nil; seg = C.ps_seg_next(seg) {
@@ -188,13 +200,20 @@ func (d *decoder) decode(search string, samples []int16, nbest int) (hyp, error)
 		var sf, ef C.int
 		C.ps_seg_frames(seg, &sf, &ef)
 		var ascr, lscr, lback C.int32
-		C.ps_seg_prob(seg, &ascr, &lscr, &lback)
+		post := C.ps_seg_prob(seg, &ascr, &lscr, &lback)
 		h.Ascr += float64(C.parley_ps_ln(d.ps, C.int(ascr)))
+		h.WordConf += min(1, float64(C.parley_ps_exp(d.ps, C.int(post))))
+		words++
 		h.Frames += int(ef-sf) + 1
 		if h.StartFrame < 0 {
 			h.StartFrame = int(sf)
 		}
 		h.EndFrame = int(ef)
+	}
+	if words > 0 {
+		h.WordConf /= float64(words)
+	} else {
+		h.WordConf = h.Posterior
 	}
 	if nbest > 1 && h.Text != "" {
 		seen := map[string]bool{h.Text: true}
@@ -237,25 +256,47 @@ func cleanHyp(s string) string {
 	return strings.Join(out, " ")
 }
 
-// padMS is the near-silence put around an utterance: the decoder's voice activity detector and noise
-// estimate need some quiet before the first word, or they clip it.
+// padMS is the quiet put around an utterance: the decoder's voice activity detector and noise
+// estimate need some background before the first word, or they clip it.
 const padMS = 300
 
-// padded returns samples with padMS of faint noise before and after.
+// padded returns samples with padMS of their own background before and after: the quietest 50 ms
+// of the recording, repeated back and forth, so a noisy recording does not gain a sudden edge.
 func padded(samples []int16) []int16 {
+	const seg = 800 // 50 ms
 	n := padMS * 16
+	var bg []int16
+	if len(samples) >= 4*seg {
+		best, bestE := 0, math.Inf(1)
+		for i := 0; i+seg <= len(samples); i += seg / 2 {
+			var e float64
+			for _, v := range samples[i : i+seg] {
+				e += float64(v) * float64(v)
+			}
+			if e < bestE {
+				best, bestE = i, e
+			}
+		}
+		bg = samples[best : best+seg]
+	}
 	out := make([]int16, 0, len(samples)+2*n)
 	var seed uint32 = 12345
-	noise := func() int16 {
-		seed = seed*1664525 + 1013904223
-		return int16(seed>>29) - 4
+	fill := func() {
+		for i := 0; i < n; i++ {
+			seed = seed*1664525 + 1013904223
+			v := int16(seed>>29) - 4 // faint dither, so digital silence is not all zeros
+			if bg != nil {
+				k := i % (2 * seg)
+				if k >= seg {
+					k = 2*seg - 1 - k
+				}
+				v += bg[k]
+			}
+			out = append(out, v)
+		}
 	}
-	for i := 0; i < n; i++ {
-		out = append(out, noise())
-	}
+	fill()
 	out = append(out, samples...)
-	for i := 0; i < n; i++ {
-		out = append(out, noise())
-	}
+	fill()
 	return out
 }
