@@ -132,18 +132,18 @@ func speechWAV(t *testing.T, texts ...string) (string, time.Duration) {
 		if r != rate {
 			t.Fatalf("espeak-ng changed its sample rate from %d to %d", rate, r)
 		}
-		pcm = append(append(pcm, silence(rate, gap)...), speech...)
+		pcm = append(append(pcm, pcmSilence(rate, gap)...), speech...)
 	}
 	// The tail is long enough for end-of-utterance detection.
 	path := filepath.Join(dir, "speech.wav")
-	if err := os.WriteFile(path, wavBytes(rate, append(pcm, silence(rate, 2*time.Second)...)), 0o644); err != nil {
+	if err := os.WriteFile(path, wavBytes(rate, append(pcm, pcmSilence(rate, 2*time.Second)...)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path, first
 }
 
-// silence is d of 16-bit mono PCM zeros at rate.
-func silence(rate uint32, d time.Duration) []byte {
+// pcmSilence is d of 16-bit mono PCM zeros at rate.
+func pcmSilence(rate uint32, d time.Duration) []byte {
 	return make([]byte, 2*int(time.Duration(rate)*d/time.Second))
 }
 
@@ -245,4 +245,4 @@ func nodeMajor(v string) int {
 	return n
 }
 
-func seconds(d time.Duration) string { return fmt.Sprintf("%.2f", d.Seconds()) }
+func secondsArg(d time.Duration) string { return fmt.Sprintf("%.2f", d.Seconds()) }

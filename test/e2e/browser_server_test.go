@@ -14,15 +14,15 @@ import (
 	_ "github.com/parleyhq/parley/internal/std" // the standard perception stages
 )
 
-// startServer starts the real Parley server in-process on a loopback port, with the embedded
+// startWebServer starts the real Parley server in-process on a loopback port, with the embedded
 // defaults and a fresh data directory, and returns its base URL and the server.
-func startServer(t *testing.T) (string, *server.Server) {
+func startWebServer(t *testing.T) (string, *server.Server) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
-	opts := standardOptions()
+	opts := webServerOptions()
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	tw := &testWriter{t: t}
+	tw := &webLogWriter{t: t}
 	if testing.Verbose() {
 		opts.Logger = slog.New(slog.NewTextHandler(tw, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
@@ -44,15 +44,15 @@ func startServer(t *testing.T) (string, *server.Server) {
 	return hs.URL, s
 }
 
-// testWriter sends server logs to the test log until the test is over; work that outlives the
+// webLogWriter sends server logs to the test log until the test is over; work that outlives the
 // test (a connection still closing) must not log to a finished test.
-type testWriter struct {
+type webLogWriter struct {
 	t    *testing.T
 	mu   sync.Mutex
 	done bool
 }
 
-func (w *testWriter) Write(p []byte) (int, error) {
+func (w *webLogWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.done {
@@ -62,7 +62,7 @@ func (w *testWriter) Write(p []byte) (int, error) {
 }
 
 // stop ends logging to the test.
-func (w *testWriter) stop() {
+func (w *webLogWriter) stop() {
 	w.mu.Lock()
 	w.done = true
 	w.mu.Unlock()

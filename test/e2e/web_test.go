@@ -22,17 +22,17 @@ func needStage(t *testing.T, s *server.Server, id string) {
 // person who answers from the agent console, reopens the conversation on a phone-sized screen and opens the dashboard.
 func TestWebChat(t *testing.T) {
 	env := newBrowserEnv(t)
-	base, _ := startServer(t)
+	base, _ := startWebServer(t)
 	env.run(t, "chat", base, map[string]string{"IMAGE": testPNG(t), "VIDEO": testWebM(t)})
 }
 
 // TestWebVoiceNote holds the record button while Chromium's fake microphone plays espeak-ng speech.
 func TestWebVoiceNote(t *testing.T) {
 	env := newBrowserEnv(t)
-	base, srv := startServer(t)
+	base, srv := startWebServer(t)
 	needStage(t, srv, asr.StageID)
 	wav, speech := speechWAV(t, "I want to deposit a check")
-	env.run(t, "voicenote", base, map[string]string{"FAKE_AUDIO": wav, "SPEECH_SECONDS": seconds(speech), "EXPECT_TRANSCRIPT": `deposit\W+(a\W+)?check`})
+	env.run(t, "voicenote", base, map[string]string{"FAKE_AUDIO": wav, "SPEECH_SECONDS": secondsArg(speech), "EXPECT_TRANSCRIPT": `deposit\W+(a\W+)?check`})
 }
 
 // TestWebLiveVoice starts a live call: the fake microphone's speech gets a transcript and a spoken
@@ -40,11 +40,8 @@ func TestWebVoiceNote(t *testing.T) {
 // streams frames.
 func TestWebLiveVoice(t *testing.T) {
 	env := newBrowserEnv(t)
-	if standardOptions().Live == nil {
-		t.Skip("the live WebSocket is not wired into server.Options.Live yet")
-	}
-	base, srv := startServer(t)
+	base, srv := startWebServer(t)
 	needStage(t, srv, asr.StageID)
 	wav, speech := speechWAV(t, "I want to deposit a check", "wait, stop please")
-	env.run(t, "live", base, map[string]string{"FAKE_AUDIO": wav, "SPEECH_SECONDS": seconds(speech)})
+	env.run(t, "live", base, map[string]string{"FAKE_AUDIO": wav, "SPEECH_SECONDS": secondsArg(speech)})
 }
