@@ -25,8 +25,10 @@ build:
 models: build
 	$(BIN) models install --dir $(MODELS)
 
-browser-deps:
-	@if [ ! -d $(BROWSER)/node_modules/playwright-core ]; then cd $(BROWSER) && npm ci --no-audit --no-fund; fi
+browser-deps: $(BROWSER)/node_modules/.package-lock.json
+
+$(BROWSER)/node_modules/.package-lock.json: $(BROWSER)/package-lock.json
+	cd $(BROWSER) && npm ci --no-audit --no-fund
 
 bench: build models
 	PARLEY_MODELS=$(CURDIR)/$(MODELS) $(GO) test -run '^$$' -bench . -benchtime 2s ./nlu/... ./nn/... ./perception/... ./internal/server/...

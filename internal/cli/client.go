@@ -17,6 +17,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/server"
+	"github.com/parleyhq/parley/internal/wire"
 )
 
 // client talks to a Parley server over HTTP: a remote one, or one started in this process.
@@ -62,7 +63,7 @@ func connect(ctx context.Context, serverURL, dataDir, cfgPath string) (*client, 
 	}
 	cfg.DataDir = dataDir
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := server.New(ctx, cfg, standardOptions(log))
+	srv, err := server.New(ctx, cfg, wire.Options(log))
 	if err != nil {
 		return nil, err
 	}

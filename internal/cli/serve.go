@@ -13,6 +13,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/server"
+	"github.com/parleyhq/parley/internal/wire"
 )
 
 func init() {
@@ -52,7 +53,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 		return nil
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	srv, err := server.New(ctx, cfg, standardOptions(log))
+	srv, err := server.New(ctx, cfg, wire.Options(log))
 	if err != nil {
 		return err
 	}

@@ -68,6 +68,10 @@ type Server struct {
 	mux      *http.ServeMux
 	queue    queue.Queue
 	done     chan struct{}
+	// streams counts live connections; Close cancels them and waits.
+	streamMu sync.Mutex
+	streams  sync.WaitGroup
+	closed   bool
 	closeOne sync.Once
 	// stopActions ends this server's share of action delivery.
 	stopActions func()
@@ -174,7 +178,7 @@ func (s *Server) routes() {
 	api("GET /v1/packs/{pack}/articles/{id}", s.handleArticle)
 	api("GET /v1/packs/{pack}/parts", s.handleParts)
 	if s.opts.Live != nil {
-		m.Handle("GET /v1/conversations/{id}/live", s.auth(s.opts.Live(s).ServeHTTP))
+		m.Handle("GET /v1/conversations/{id}/live", s.auth(s.stream(s.opts.Live(s))))
 	}
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "stages": s.Stages()})
@@ -186,6 +190,32 @@ func (s *Server) routes() {
 	})
 	m.Handle("/", webHandler())
 	s.mux = m
+}
+
+// stream ties a long-lived connection (a hijacked WebSocket outlives the HTTP server's shutdown) to
+// the server: Close cancels its context and waits for it to end.
+func (s *Server) stream(h http.Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.streamMu.Lock()
+		if s.closed {
+			s.streamMu.Unlock()
+			s.fail(w, r, errorf(http.StatusServiceUnavailable, "shutting_down", "the server is shutting down"))
+			return
+		}
+		s.streams.Add(1)
+		s.streamMu.Unlock()
+		defer s.streams.Done()
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		go func() {
+			select {
+			case <-s.done:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	}
 }
 
 // auth requires the configured API key as a Bearer token, when one is configured.
@@ -207,12 +237,22 @@ func (s *Server) auth(h http.HandlerFunc) http.Handler {
 	})
 }
 
-// Close stops streams and action delivery (queued actions wait in the queue), then closes the
+// Close ends live sessions (waiting for them until ctx ends), stops action delivery (queued actions wait in the queue), then closes the
 // stages and the store.
 func (s *Server) Close(ctx context.Context) error {
 	var err error
 	s.closeOne.Do(func() {
+		s.streamMu.Lock()
+		s.closed = true
+		s.streamMu.Unlock()
 		close(s.done)
+		waited := make(chan struct{})
+		go func() { s.streams.Wait(); close(waited) }()
+		select {
+		case <-waited:
+		case <-ctx.Done():
+			err = fmt.Errorf("server: live sessions still open: %w", ctx.Err())
+		}
 		s.stopActions()
 		err = errors.Join(err, s.queue.Close())
 		for _, st := range s.pipeline.Stages() {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/server"
-	_ "github.com/parleyhq/parley/internal/std" // the standard perception stages
+	"github.com/parleyhq/parley/internal/wire"
 )
 
 // startWebServer starts the real Parley server in-process on a loopback port, with the embedded
@@ -20,12 +20,12 @@ func startWebServer(t *testing.T) (string, *server.Server) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
-	opts := webServerOptions()
-	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	tw := &webLogWriter{t: t}
 	if testing.Verbose() {
-		opts.Logger = slog.New(slog.NewTextHandler(tw, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		logger = slog.New(slog.NewTextHandler(tw, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	opts := wire.Options(logger)
 	s, err := server.New(t.Context(), cfg, opts)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)

@@ -1,4 +1,7 @@
-package cli
+// Package wire assembles a server from the standard components: the perception stages, espeak-ng
+// speech, ffmpeg video expansion and the live WebSocket. The command line and the end-to-end tests
+// build their servers through it, so both run the same wiring.
+package wire
 
 import (
 	"context"
@@ -13,9 +16,9 @@ import (
 	"github.com/parleyhq/parley/speech"
 )
 
-// standardOptions wires the standard components into a server: speech, video and live streams.
-// A component whose program is not installed is left out with a warning.
-func standardOptions(log *slog.Logger) server.Options {
+// Options wires the standard components into server options: speech, video and live streams. A
+// component whose program is not installed is left out with a warning.
+func Options(log *slog.Logger) server.Options {
 	opts := server.Options{Logger: log, Video: media.ExpandVideo}
 	var synth speech.Synthesizer
 	if es, err := speech.NewEspeak(); err != nil {
