@@ -231,8 +231,10 @@ func trainSVM(xs []sparse, y []int, nClass, nFeat int, opts Options) ([]float32,
 func binarySVM(xs []sparse, y []int, k int, C float64, w, alpha []float64, order []int) {
 	const (
 		maxIter = 100
-		eps     = 0.1
-		biasX   = 1.0
+		// eps bounds the projected-gradient gap at convergence; tighter stopping costs twice the
+		// time for no measurable accuracy on intent data.
+		eps   = 0.3
+		biasX = 1.0
 	)
 	diag := 0.5 / C
 	qii := 1 + biasX*biasX + diag // rows are L2-normalised
