@@ -93,6 +93,10 @@ func numberEntities(text string, toks []token, used []bool, expect string) []Ent
 		span := text[p.start:p.end]
 		cs := chunksOf(p.items)
 		if ds, ok := idDigits(p, cs); ok {
+			if expect == EntDigits {
+				// what was asked for, whatever else the digits may also be
+				out = append(out, Entity{Type: EntDigits, Value: ds, Text: span, Start: p.start, End: p.end, Confidence: 0.85})
+			}
 			switch {
 			case len(ds) >= 13 && len(ds) <= 19 && (luhn(ds) || cardCtx && !acctCtx):
 				out = append(out, Entity{Type: EntCard, Value: ds, Text: span, Start: p.start, End: p.end, Confidence: 0.9})
@@ -100,7 +104,9 @@ func numberEntities(text string, toks []token, used []bool, expect string) []Ent
 			case len(ds) >= 6 && len(ds) <= 17 && expect != EntAmount:
 				out = append(out, Entity{Type: EntAccount, Value: ds, Text: span, Start: p.start, End: p.end, Confidence: conf(acctCtx, 0.85, 0.6)})
 				continue
-			case expect == EntDigits || spokenDigits(cs) && expect != EntAmount:
+			case expect == EntDigits:
+				continue
+			case spokenDigits(cs) && expect != EntAmount:
 				out = append(out, Entity{Type: EntDigits, Value: ds, Text: span, Start: p.start, End: p.end, Confidence: conf(expect == EntDigits, 0.85, 0.6)})
 				continue
 			}

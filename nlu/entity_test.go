@@ -222,6 +222,7 @@ func TestExtract(t *testing.T) {
 		{"one two three four", "", []ent{{EntDigits, "1234"}}},
 		{"one two three four", EntDigits, []ent{{EntDigits, "1234"}}},
 		{"1234", EntDigits, []ent{{EntDigits, "1234"}}},
+		{"12345678", EntDigits, []ent{{EntDigits, "12345678"}, {EntAccount, "12345678"}}},
 		{"account one two three four five six seven", "", []ent{{EntAccount, "1234567"}}},
 		{"it was charged on 11/20/2026", "", []ent{{EntDate, "2026-11-20"}}},
 		{"my WM-3000 shows error E21", "", []ent{{EntProduct, "WM-3000"}, {EntErrorCode, "E21"}}},
