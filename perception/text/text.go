@@ -135,7 +135,12 @@ func (s *Stage) Process(ctx context.Context, item media.Item, expect perception.
 	if m.cls != nil {
 		out = append(out, intentObservation(m.cls.Classify(text)))
 	}
-	for _, e := range nlu.Extract(text, nlu.ExtractOptions{Ref: s.now(), Vocab: m.vocab, Expect: expect.Type}) {
+	focus := expect.Type
+	if focus != "amount" && focus != "digits" && strings.Contains(expect.Slot, "amount") {
+		// confirming or correcting an amount: "no, it's twelve fifty"
+		focus = "amount"
+	}
+	for _, e := range nlu.Extract(text, nlu.ExtractOptions{Ref: s.now(), Vocab: m.vocab, Expect: focus}) {
 		out = append(out, entityObservation(e))
 	}
 	yesno := expect.Type == "yesno"

@@ -95,6 +95,7 @@ func TestProcess(t *testing.T) {
 		{"yes", "yeah", perception.Expectation{Type: "yesno"}, perception.KindAnswer, "", "yes"},
 		{"no", "nope, that's wrong", perception.Expectation{Type: "yesno"}, perception.KindAnswer, "", "no"},
 		{"yes with amount", "yes, twelve fifty seventy five", perception.Expectation{Type: "yesno"}, perception.KindEntity, "amount", 1250.75},
+		{"correction", "no, it's twelve fifty", perception.Expectation{Type: "yesno", Slot: "amount"}, perception.KindEntity, "amount", 1250.0},
 		{"choice by name", "the dishwasher", perception.Expectation{Type: "choice", Choices: []string{"Washing machine", "Dishwasher"}}, perception.KindEntity, "choice", "Dishwasher"},
 		{"choice by position", "the second one", perception.Expectation{Type: "choice", Choices: []string{"Washing machine", "Dishwasher"}}, perception.KindEntity, "choice", "Dishwasher"},
 	}
