@@ -38,7 +38,7 @@ var (
 // Each glyph is matched sharp and blurred, in its standard weight and printed heavier (ink spread
 // and toner gain thicken strokes by up to a third of a unit on each side).
 var (
-	blurLevels = []blurSpec{{0, 0, 0}, {1.2, 0, 0}, {2.4, 0, 0}, {0.8, 8, 0}, {0.8, 0, 8}}
+	blurLevels = []blurSpec{{0, 0, 0}, {1.2, 0, 0}, {2.4, 0, 0}, {0.8, 8, 0}, {0.8, 0, 8}, {0.8, 12, 0}, {0.8, 0, 12}}
 	boldLevels = []float64{0, 0.3} // extra stroke half-width in units
 )
 
@@ -267,6 +267,7 @@ func readPlane(g plane, f, minH, maxH float64, k int) (Line, float64, error) {
 			continue
 		}
 		l, score, ok := readBand(ink, bd, t, f)
+
 		if ok && score > bestScore {
 			best, bestScore = l, score
 		}
@@ -363,10 +364,16 @@ func findBands(ink plane, t float64) []band {
 		}
 		sm[i] = s / 3
 	}
+	// Remove the noise floor (compression blocks, security tint) so that bands are separated by
+	// what rises above it.
+	floor := median(sm)
+	for i := range sm {
+		sm[i] = max(sm[i]-floor, 0)
+	}
 	used := make([]bool, len(sm))
 	var out []band
 	first := 0.0
-	for len(out) < 6 {
+	for len(out) < 8 {
 		pk, pv := -1, 0.0
 		for i, v := range sm {
 			if !used[i] && v > pv {
@@ -394,18 +401,45 @@ func findBands(ink plane, t float64) []band {
 		var dTop, dBot float64
 		for i := max(a-2, 1); i <= min(b+2, len(sm)-2); i++ {
 			d := sm[i+1] - sm[i-1]
-			if d > dTop {
+			if i <= pk && d > dTop {
 				dTop, top = d, i
 			}
-			if -d > dBot {
+			if i >= pk && -d > dBot {
 				dBot, bot = -d, i
 			}
 		}
 		if bot-top+1 >= 5 {
 			out = append(out, band{float64(top-off) + 0.5, float64(bot-off) + 0.5})
 		}
+		// Second estimate, robust to noise inside the band: the outermost rows reaching 40% of
+		// the band's peak (glyph tops and feet carry the most ink). Kept when it differs.
+		t2, b2 := pk, pk
+		for i := a; i <= pk; i++ {
+			if sm[i] >= 0.4*pv {
+				t2 = i
+				break
+			}
+		}
+		for i := b; i >= pk; i-- {
+			if sm[i] >= 0.4*pv {
+				b2 = i
+				break
+			}
+		}
+		if h2 := b2 - t2 + 1; h2 >= 5 && math.Abs(float64(h2-(bot-top))) > 0.1*float64(h2) {
+			out = append(out, band{float64(t2 - off), float64(b2 - off + 1)})
+		}
 	}
 	return out
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
 }
 
 // strip resamples the band to the normalised strip, box-averaging each pixel's source footprint.
@@ -537,18 +571,16 @@ func readBand(ink plane, bd band, t, f float64) (Line, float64, bool) {
 	l.Confidence = minConf
 	l.ParseFields()
 	if l.Routing != "" && ValidRouting(l.Routing) {
-		score += 3
+		score += 8
 	}
-	// A MICR line is mostly digits: a row of symbols is a pattern or rule, not a line to read.
-	syms := 0
+	// A MICR line is mostly digits with few symbols: two transits, at most two amount symbols, a
+	// few on-us symbols and dashes. More is a security pattern or a rule read as glyphs.
+	count := map[rune]int{}
 	for _, c := range chars {
-		if c.r < '0' || c.r > '9' {
-			syms++
-		}
+		count[c.r]++
 	}
-	if allowed := max(4, len(chars)*3/10); syms > allowed {
-		score -= 0.5 * float64(syms-allowed)
-	}
+	excess := max(count[Transit]-2, 0) + max(count[Amount]-2, 0) + max(count[OnUs]-4, 0) + max(count[Dash]-3, 0)
+	score -= 1.5 * float64(excess)
 	return l, score, true
 }
 
@@ -724,6 +756,17 @@ func classify(s plane) ([]placed, float64) {
 	for n := len(out); n > 1 && (out[n-1].score < 0.6 || out[n-1].score < 0.8 && float64(out[n-1].x0-out[n-2].x1) > 1.6*pitch); n = len(out) {
 		out = out[:n-1]
 	}
+	// A lone character between blank positions must match well: in the gaps between fields the
+	// security pattern and compression noise sometimes correlate weakly with a glyph.
+	var kept []placed
+	for i, p := range out {
+		lone := (i == 0 || float64(p.x0-out[i-1].x1) > 1.2*pitch) && (i == len(out)-1 || float64(out[i+1].x0-p.x1) > 1.2*pitch)
+		if lone && p.score < 0.75 {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	out = kept
 	// Confidence: the correlation, reduced when another glyph fits the same place nearly as well.
 	var total float64
 	for i := range out {
@@ -793,7 +836,7 @@ func FindAndRead(check image.Image) (Line, error) {
 		if !found || score > bestScore {
 			best, bestScore, found = l, score, true
 		}
-		return ValidRouting(l.Routing) && l.Confidence > 0.3
+		return ValidRouting(l.Routing)
 	}
 	if try(g.h*2/3, g.h) {
 		best.translate(b.Min)
