@@ -38,14 +38,17 @@ var (
 // Each glyph is matched sharp and blurred, in its standard weight and printed heavier (ink spread
 // and toner gain thicken strokes by up to a third of a unit on each side).
 var (
-	blurLevels = []blurSpec{{0, 0, 0}, {1.2, 0, 0}, {2.4, 0, 0}, {0.8, 8, 0}, {0.8, 0, 8}, {0.8, 12, 0}, {0.8, 0, 12}}
+	blurLevels = []blurSpec{{0, 0, 0}, {1.2, 0, 0}, {2.4, 0, 0},
+		{0.8, 8, 0}, {0.8, 8, 45}, {0.8, 8, 90}, {0.8, 8, 135},
+		{0.8, 12, 0}, {0.8, 12, 45}, {0.8, 12, 90}, {0.8, 12, 135}}
 	boldLevels = []float64{0, 0.3} // extra stroke half-width in units
 )
 
-// blurSpec is a gaussian sigma plus a horizontal or vertical motion streak, in strip pixels.
+// blurSpec is a gaussian sigma plus a motion streak n pixels long at an angle in degrees.
 type blurSpec struct {
-	sigma  float64
-	mx, my int
+	sigma float64
+	n     int
+	angle float64
 }
 
 // variants adds shapes the reader accepts for a glyph besides the standard one: some E-13B fonts
@@ -89,7 +92,7 @@ func makeTemplate(g Glyph, gi int, bl blurSpec) template {
 			p.p[y*w+x] = float32(g.coverage(float64(x)/scaleS-marginH, float64(y)/scaleS-marginV, 1.0/scaleS, 1.0/scaleS))
 		}
 	}
-	p = streak(gaussian(p, bl.sigma), bl.mx, bl.my)
+	p = streak(gaussian(p, bl.sigma), bl.n, bl.angle)
 	var mean float32
 	for _, v := range p.p {
 		mean += v
@@ -103,30 +106,24 @@ func makeTemplate(g Glyph, gi int, bl blurSpec) template {
 	return template{gi: gi, glyph: int(math.Round(g.Width * scaleS)), w: w, t: p.p, norm: float32(math.Sqrt(float64(n)))}
 }
 
-// streak averages p over n pixels along x (mx) and then y (my): the blur of a moving camera.
-func streak(p plane, mx, my int) plane {
-	for dir, n := range []int{mx, my} {
-		if n <= 1 {
-			continue
-		}
-		o := newPlane(p.w, p.h)
-		for y := 0; y < p.h; y++ {
-			for x := 0; x < p.w; x++ {
-				var s float32
-				for i := 0; i < n; i++ {
-					d := i - n/2
-					if dir == 0 {
-						s += p.p[y*p.w+min(max(x+d, 0), p.w-1)]
-					} else {
-						s += p.p[min(max(y+d, 0), p.h-1)*p.w+x]
-					}
-				}
-				o.p[y*p.w+x] = s / float32(n)
-			}
-		}
-		p = o
+// streak averages p over n samples along a line at angle degrees: the blur of a moving camera.
+func streak(p plane, n int, angle float64) plane {
+	if n <= 1 {
+		return p
 	}
-	return p
+	dx, dy := math.Cos(angle*math.Pi/180), math.Sin(angle*math.Pi/180)
+	o := newPlane(p.w, p.h)
+	for y := 0; y < p.h; y++ {
+		for x := 0; x < p.w; x++ {
+			var s float32
+			for i := 0; i < n; i++ {
+				t := float64(i) - float64(n-1)/2
+				s += p.bilinear(float64(x)+0.5+t*dx, float64(y)+0.5+t*dy, 0)
+			}
+			o.p[y*p.w+x] = s / float32(n)
+		}
+	}
+	return o
 }
 
 // gaussian blurs p with a separable kernel of the given sigma (no-op for sigma <= 0).
