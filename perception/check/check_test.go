@@ -325,3 +325,26 @@ func BenchmarkReadPhoto(b *testing.B) {
 		}
 	}
 }
+
+func TestEditedAmount(t *testing.T) {
+	r := testReader(t, Options{})
+	rd := read(t, r, renderCheck(t, acme, true))
+	if v := verdict(rd, VerifyEdits); v.Status != Pass {
+		t.Fatalf("untouched photo: %+v", v)
+	}
+	// Paste a patch with a different grain over the amount, as an editor would.
+	b := rd.Courtesy.Box.Inset(-rd.Courtesy.Box.Dy() / 2).Intersect(rd.doc.Rect)
+	doc := image.NewGray(rd.doc.Rect)
+	copy(doc.Pix, rd.doc.Pix)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			i := y*doc.Stride + x
+			doc.Pix[i] = uint8(max(0, min(255, int(doc.Pix[i])+(x*7919+y*104729)%13-6)))
+		}
+	}
+	rd.doc = doc
+	r.verify(context.Background(), rd)
+	if v := verdict(rd, VerifyEdits); v.Status != Uncertain || v.Evidence == nil {
+		t.Fatalf("edited amount: %+v", v)
+	}
+}

@@ -137,11 +137,10 @@ func (r *Reader) Read(ctx context.Context, img image.Image) (*Reading, error) {
 			rd2.an, rd2.Quality, rd2.Enhanced = an, an.Report, true
 			r.verify(ctx, rd2)
 			if score(rd2) > score(rd) {
-				rd = rd2
-			} else {
-				fillMissing(rd, rd2)
-				r.verify(ctx, rd)
+				rd, rd2 = rd2, rd
 			}
+			fillMissing(rd, rd2)
+			r.verify(ctx, rd)
 		}
 	}
 	return rd, nil
@@ -183,6 +182,9 @@ func fillMissing(a, b *Reading) {
 		if !p.dst.Found() && p.src.Found() {
 			*p.dst = *p.src
 		}
+	}
+	if !micr.ValidRouting(a.Routing.Text) && micr.ValidRouting(b.Routing.Text) {
+		a.MICR, a.Routing, a.Account = b.MICR, b.Routing, b.Account
 	}
 	if a.Amount == 0 && b.Amount != 0 {
 		a.Amount, a.Courtesy, a.Legal, a.CourtesyAmount, a.LegalAmount = b.Amount, b.Courtesy, b.Legal, b.CourtesyAmount, b.LegalAmount

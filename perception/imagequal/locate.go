@@ -190,7 +190,7 @@ func skew(g *image.Gray) float64 {
 	var xs, ys []float64
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			if s.Pix[y*s.Stride+x] < t {
+			if s.Pix[y*s.Stride+x] <= t {
 				xs = append(xs, float64(x))
 				ys = append(ys, float64(y))
 			}

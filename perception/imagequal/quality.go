@@ -69,8 +69,7 @@ const (
 // Analysis is the result of Analyze: the report and the document, upright and cropped.
 type Analysis struct {
 	Report Report
-	// Document is the rectified document in grey (width NormWidth), or the whole frame when no
-	// outline was found.
+	// Document is the rectified document in grey, or the whole frame when no outline was found.
 	Document *image.Gray
 	// Scale is Document pixels per source pixel along the width.
 	Scale float64
@@ -79,14 +78,13 @@ type Analysis struct {
 // NormWidth is the width of the rectified document.
 const NormWidth = 1800
 
-// Analyze finds the document in img, rectifies it and measures its quality.
+// Analyze finds the document in img, rectifies it to NormWidth pixels wide and measures its quality.
 func Analyze(img image.Image) Analysis {
-	g := Gray(img)
-	return AnalyzeGray(g, img)
+	return AnalyzeWidth(Gray(img), NormWidth)
 }
 
-// AnalyzeGray is Analyze for an image already converted to grey; color may be nil.
-func AnalyzeGray(g *image.Gray, color image.Image) Analysis {
+// AnalyzeWidth is Analyze for an image already converted to grey, rectifying it to width pixels.
+func AnalyzeWidth(g *image.Gray, width int) Analysis {
 	W, H := g.Rect.Dx(), g.Rect.Dy()
 	r := Report{Width: W, Height: H}
 	if W < 8 || H < 8 {
@@ -107,7 +105,7 @@ func AnalyzeGray(g *image.Gray, color image.Image) Analysis {
 			fill = int(median(g))
 		}
 	}
-	doc := rectify(g, loc.quad, NormWidth, fill)
+	doc := rectify(g, loc.quad, width, fill)
 	qw := (math.Hypot(float64(loc.quad[1].X-loc.quad[0].X), float64(loc.quad[1].Y-loc.quad[0].Y)) +
 		math.Hypot(float64(loc.quad[2].X-loc.quad[3].X), float64(loc.quad[2].Y-loc.quad[3].Y))) / 2
 	inches := 6.0
@@ -117,7 +115,7 @@ func AnalyzeGray(g *image.Gray, color image.Image) Analysis {
 	r.PPI = qw / inches
 	measure(&r, doc)
 	judge(&r)
-	return Analysis{Report: r, Document: doc, Scale: float64(NormWidth) / math.Max(qw, 1)}
+	return Analysis{Report: r, Document: doc, Scale: float64(width) / math.Max(qw, 1)}
 }
 
 // measure fills the sharpness, motion, exposure, contrast and glare figures from the document.
