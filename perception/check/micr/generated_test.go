@@ -54,3 +54,14 @@ func TestGeneratedChecks(t *testing.T) {
 	}
 	fmt.Printf("all          %3d/%3d exact (%.1f%%)\n", okAll, total, 100*float64(okAll)/float64(total))
 }
+
+func BenchmarkFindAndRead(b *testing.B) {
+	g := checkgen.New(5)
+	_, img := g.Generate(checkgen.Options{Layout: checkgen.Personal})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := micr.FindAndRead(img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -628,48 +628,53 @@ func classify(s plane) ([]placed, float64) {
 	}
 	// Pass 1 correlates the mid-blur templates everywhere; pass 2 tries the other weights and blurs
 	// only where pass 1 found the glyph plausible.
-	gate := make([][]float32, ng)
+	eval := func(tp template, x int) {
+		gi := tp.gi
+		p := x - mH // window left
+		lo, hi := max(p, 0), min(p+tp.w, W)
+		if hi-lo < tp.glyph/2 || x < 0 || x >= W {
+			return
+		}
+		if inkPre[min(x+tp.glyph, W)]-inkPre[x] < 0.03*float64(tp.glyph) {
+			return // blank: no glyph here
+		}
+		sum := colS[hi] - colS[lo]
+		sq := colQ[hi] - colQ[lo]
+		n := float64(tp.w * stripH)
+		vr := sq - sum*sum/n
+		if vr < 1e-3 {
+			return
+		}
+		dot := dotWindow(s.p, W, lo, hi, tp.t, tp.w, lo-p)
+		ncc := float32(float64(dot) / (float64(tp.norm) * math.Sqrt(vr)))
+		if ncc > best[gi][x] {
+			best[gi][x] = ncc
+		}
+	}
+	var cand [][]int
 	for pass := 0; pass < 2; pass++ {
 		if pass == 1 {
-			for gi := range best {
-				gate[gi] = append([]float32(nil), best[gi]...)
-			}
+			cand = candidates(best)
 		}
 		for _, tp := range tps {
 			if tp.base != (pass == 0) {
 				continue
 			}
 			gi := tp.gi
-			for x := -mH; x+tp.w-mH <= W+mH; x++ {
-				if pass == 1 && (x < 0 || x >= W || gate[gi][x] < 0.25) {
-					continue
+			if pass == 1 {
+				for _, x := range cand[gi] {
+					eval(tp, x)
 				}
-				p := x - mH // window left
-				lo, hi := max(p, 0), min(p+tp.w, W)
-				if hi-lo < tp.glyph/2 || x < 0 || x >= W {
-					continue
-				}
-				if inkPre[min(x+tp.glyph, W)]-inkPre[x] < 0.03*float64(tp.glyph) {
-					continue // blank: no glyph here
-				}
-				sum := colS[hi] - colS[lo]
-				sq := colQ[hi] - colQ[lo]
-				n := float64(tp.w * stripH)
-				vr := sq - sum*sum/n
-				if vr < 1e-3 {
-					continue
-				}
-				var dot float32
-				for y := 0; y < stripH; y++ {
-					row := s.p[y*W:]
-					trow := tp.t[y*tp.w:]
-					for i := lo - p; i < hi-p; i++ {
-						dot += trow[i] * row[p+i]
-					}
-				}
-				ncc := float32(float64(dot) / (float64(tp.norm) * math.Sqrt(vr)))
-				if ncc > best[gi][x] {
-					best[gi][x] = ncc
+				continue
+			}
+			// Correlation peaks are several pixels wide: try every other column, then the
+			// columns beside promising ones.
+			for x := 0; x < W; x += 2 {
+				eval(tp, x)
+			}
+			for x := 1; x < W; x += 2 {
+				if best[gi][x-1] >= 0.25 || (x+1 < W && best[gi][x+1] >= 0.25) {
+					eval(tp, x)
 				}
 			}
 		}
@@ -784,6 +789,70 @@ func classify(s plane) ([]placed, float64) {
 		total += p.score - tau
 	}
 	return out, total
+}
+
+// dotWindow is the correlation sum of the strip columns [lo, hi) with template columns
+// [t0, t0+hi-lo), over all rows.
+func dotWindow(sp []float32, W, lo, hi int, t []float32, tw, t0 int) float32 {
+	var d0, d1, d2, d3 float32
+	n := hi - lo
+	for y := 0; y < stripH; y++ {
+		row := sp[y*W+lo : y*W+hi]
+		tr := t[y*tw+t0 : y*tw+t0+n]
+		i := 0
+		for ; i+4 <= n; i += 4 {
+			d0 += tr[i] * row[i]
+			d1 += tr[i+1] * row[i+1]
+			d2 += tr[i+2] * row[i+2]
+			d3 += tr[i+3] * row[i+3]
+		}
+		for ; i < n; i++ {
+			d0 += tr[i] * row[i]
+		}
+	}
+	return d0 + d1 + d2 + d3
+}
+
+// candidates lists, per glyph, the columns where the finer templates are worth trying: around
+// each local peak of the first-pass correlation that is plausible and within reach of the best
+// glyph there.
+func candidates(best [][]float32) [][]int {
+	W := len(best[0])
+	top := make([]float32, W)
+	for x := 0; x < W; x++ {
+		top[x] = -1
+		for gi := range best {
+			for d := -3; d <= 3; d++ {
+				if i := x + d; i >= 0 && i < W && best[gi][i] > top[x] {
+					top[x] = best[gi][i]
+				}
+			}
+		}
+	}
+	out := make([][]int, len(best))
+	for gi, g := range best {
+		for x := 0; x < W; x++ {
+			v := g[x]
+			if v < 0.3 || v < top[x]-0.2 {
+				continue
+			}
+			peak := true
+			for d := -2; d <= 2 && peak; d++ {
+				if i := x + d; i >= 0 && i < W && (g[i] > v || g[i] == v && d < 0) {
+					peak = false
+				}
+			}
+			if !peak {
+				continue
+			}
+			for d := -1; d <= 1; d++ {
+				if i := x + d; i >= 0 && i < W {
+					out[gi] = append(out[gi], i)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // translate shifts every box by d.
