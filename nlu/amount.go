@@ -188,8 +188,9 @@ func (p phrase) amount(text string) (Amount, bool) {
 	a := Amount{Start: p.start, End: p.end, Text: text[p.start:p.end], Marked: p.sign}
 	items := p.items
 	var (
-		dollars []item
-		cents   = -1.0
+		dollars   []item
+		cents     = -1.0
+		centsSaid bool // "point seven five": two decimals, as money has
 	)
 	idx := func(kind itemKind) int {
 		for i, it := range items {
@@ -235,6 +236,7 @@ func (p phrase) amount(text string) (Amount, bool) {
 		}
 		cents, _ = strconv.ParseFloat("0."+ds, 64)
 		dollars = items[:pt]
+		centsSaid = len(ds) == 2
 	default:
 		dollars = items
 	}
@@ -264,6 +266,8 @@ func (p phrase) amount(text string) (Amount, bool) {
 	}
 	if a.Marked {
 		conf = max(conf, 0.9)
+	} else if centsSaid {
+		conf = max(conf, 0.8)
 	}
 	a.Confidence = conf
 	return a, true

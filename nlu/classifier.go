@@ -70,6 +70,8 @@ func (o Options) withDefaults() Options {
 	if o.MaxN == 0 {
 		o.MaxN = 5
 	}
+	o.MinN = max(o.MinN, 1)
+	o.MaxN = max(o.MaxN, o.MinN)
 	if o.Folds == 0 {
 		o.Folds = 3
 	}
@@ -109,7 +111,7 @@ func (c *Classifier) Threshold() float64 { return c.thres }
 func Train(examples []Example) (*Classifier, error) { return TrainWith(examples, Options{}) }
 
 // TrainWith learns a classifier from examples. It fits a one-vs-rest L2-loss linear SVM on TF-IDF
-// weighted word uni/bigrams and character n-grams, then calibrates a softmax temperature and an
+// weighted word uni/bigrams and character n-grams, then fits Platt scaling of its scores and an
 // out-of-scope threshold on cross-validation folds of the same examples.
 func TrainWith(examples []Example, opts Options) (*Classifier, error) {
 	opts = opts.withDefaults()
