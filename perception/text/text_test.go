@@ -222,3 +222,23 @@ func BenchmarkProcess(b *testing.B) {
 		}
 	}
 }
+
+func FuzzProcess(f *testing.F) {
+	s, _ := New(perception.Env{Packs: demo})
+	for _, seed := range []string{"deposit $1,250.75", "yes, twelve fifty seventy five", "E twenty one", "\xff\x00", "the second one"} {
+		f.Add(seed, "amount")
+		f.Add(seed, "choice")
+	}
+	f.Fuzz(func(t *testing.T, text, typ string) {
+		exp := perception.Expectation{Pack: "bank", Type: typ, Choices: []string{"Checking", "Savings"}}
+		obs, err := s.Process(context.Background(), textItem(text), exp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range obs {
+			if o.Kind == "" || o.Value == nil || o.Confidence < 0 || o.Confidence > 1 {
+				t.Fatalf("bad observation %+v", o)
+			}
+		}
+	})
+}
