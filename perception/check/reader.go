@@ -218,6 +218,21 @@ func (r *Reader) readDoc(ctx context.Context, doc *image.Gray, how string) (*Rea
 		return res
 	}
 
+	// cropScaled reads a crop enlarged k times: handwriting-like fonts read better larger.
+	cropScaled := func(b image.Rectangle, o ocr.Options, k int) ocr.Result {
+		b = b.Intersect(doc.Rect)
+		if b.Dx() < 8 || b.Dy() < 8 {
+			return ocr.Result{}
+		}
+		sub := imagequal.Resize(text.SubImage(b).(*image.Gray), b.Dx()*k, b.Dy()*k)
+		o.DPI = dpi * k
+		res, err := r.pool.Read(ctx, sub, o)
+		if err != nil {
+			return ocr.Result{}
+		}
+		return res
+	}
+
 	anchors := 0
 	payA, hasPay := l.find(func(s string) bool { return s == "order" || s == "pay" })
 	if hasPay {
@@ -308,19 +323,17 @@ func (r *Reader) readDoc(ctx context.Context, doc *image.Gray, how string) (*Rea
 		rd.Amount = rd.CourtesyAmount
 	}
 
-	// Date: right of the DATE anchor, else any date in the upper half.
+	// Date: right of the DATE anchor, else any date in the upper half. A date that does not parse,
+	// or falls outside the six months a check is good for, is read again from its own crop.
+	var dateBox image.Rectangle
 	if hasDate {
-		t := l.textRight(dateA, W)
-		if d, err := ParseDate(t); err == nil {
-			rd.Date = Field{Text: d.Format(time.DateOnly), Confidence: l.confRight(dateA, W), Box: l.boxRight(dateA, W), How: how}
-		} else {
+		dateBox = l.boxRight(dateA, W)
+		if d, err := ParseDate(l.textRight(dateA, W)); err == nil {
+			rd.Date = Field{Text: d.Format(time.DateOnly), Confidence: l.confRight(dateA, W), Box: dateBox, How: how}
+		}
+		if dateBox == dateA.Box {
 			h := dateA.Box.Dy()
-			b := image.Rect(dateA.Box.Max.X, dateA.Box.Min.Y-h/2, min(W, dateA.Box.Max.X+W*30/100), dateA.Box.Max.Y+h/2)
-			if res := crop(b, ocr.Options{PSM: ocr.PSMSingleLine}); res.Text != "" {
-				if d, err := ParseDate(res.Text); err == nil {
-					rd.Date = Field{Text: d.Format(time.DateOnly), Confidence: res.Confidence, Box: b, How: "crop"}
-				}
-			}
+			dateBox = image.Rect(dateA.Box.Max.X, dateA.Box.Min.Y-h/2, min(W, dateA.Box.Max.X+W*30/100), dateA.Box.Max.Y+h/2)
 		}
 	}
 	if !rd.Date.Found() {
@@ -328,9 +341,39 @@ func (r *Reader) readDoc(ctx context.Context, doc *image.Gray, how string) (*Rea
 			if line[0].Box.Min.Y > H/2 {
 				continue
 			}
+			// A line right of centre in the upper half holding a year is the date.
+			hasYear := false
+			var ws []ocr.Word
+			for _, w := range line {
+				if w.Box.Min.X > W*45/100 && (len(ws) > 0 || len(norm(w.Text)) > 0 && strings.ContainsAny(w.Text, "0123456789")) {
+					ws = append(ws, w)
+					hasYear = hasYear || yearRe.MatchString(w.Text)
+				}
+			}
+			if dateBox.Empty() && hasYear {
+				dateBox = wordsBox(ws, image.Rectangle{})
+			}
 			if d, err := ParseDate(joinWords(line)); err == nil {
 				rd.Date = Field{Text: d.Format(time.DateOnly), Confidence: meanConf(line), Box: wordsBox(line, image.Rectangle{}), How: how}
 				break
+			}
+		}
+	}
+	if !dateBox.Empty() && !r.plausibleDate(rd.Date.Text) {
+		h := max(dateBox.Dy(), 20)
+		b := image.Rect(dateBox.Min.X-h/2, dateBox.Min.Y-h/3, dateBox.Max.X+h/2, dateBox.Max.Y+h/3)
+		tries := []struct {
+			o ocr.Options
+			k int
+		}{{ocr.Options{PSM: ocr.PSMSingleLine}, 1}, {ocr.Options{PSM: ocr.PSMSingleLine}, 2},
+			{ocr.Options{PSM: ocr.PSMSingleLine, Whitelist: "0123456789/-.,"}, 1}}
+		for _, t := range tries {
+			res := cropScaled(b, t.o, t.k)
+			if d, err := ParseDate(res.Text); err == nil && (r.plausibleDate(d.Format(time.DateOnly)) || !rd.Date.Found()) {
+				rd.Date = Field{Text: d.Format(time.DateOnly), Confidence: res.Confidence, Box: b, How: "crop"}
+				if r.plausibleDate(rd.Date.Text) {
+					break
+				}
 			}
 		}
 	}
@@ -451,6 +494,17 @@ func hasMICRInk(doc *image.Gray) bool {
 		}
 	}
 	return float64(cols)/float64(band.Dx()) > 0.25
+}
+
+// plausibleDate reports whether an ISO date lies within the six months before today.
+func (r *Reader) plausibleDate(iso string) bool {
+	d, err := time.Parse(time.DateOnly, iso)
+	if err != nil {
+		return false
+	}
+	now := r.now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	return !d.After(today) && !d.Before(today.AddDate(0, -6, 0))
 }
 
 // label holds the printed words of a check's payee label.
