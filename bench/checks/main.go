@@ -4,8 +4,11 @@
 // on the same set, and prints both accuracies and times side by side.
 //
 //	go build -o /tmp/parley ./cmd/parley
-//	bench/checks/mkset.sh /tmp/checks 25     # or: parley gen checks --n 100 --out /tmp/checks
+//	/tmp/parley gen checks --n 25 --out /tmp/checks --degrade sharp,blur2,jpeg30,rot3
 //	go run ./bench/checks -dir /tmp/checks -parley /tmp/parley
+//
+// bench/checks/mkset.sh renders a plainer set (no MICR line) with ImageMagick alone. Wall times
+// depend on what else the machine runs; the cpu/image row does not.
 package main
 
 import (
@@ -149,12 +152,16 @@ func main() {
 
 	ok, total := map[string]int{}, map[string]int{}
 	var times []float64
+	var tessCPU time.Duration
 	for i, t := range set {
 		cmd := exec.Command("tesseract", filepath.Join(*dir, t.File), "stdout")
 		cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
 		start := time.Now()
 		text, err := cmd.Output()
 		times = append(times, float64(time.Since(start).Milliseconds()))
+		if cmd.ProcessState != nil {
+			tessCPU += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "tesseract:", t.File, err)
 		}
@@ -184,6 +191,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "parley eval checks:", err)
 		os.Exit(1)
 	}
+	parleyCPU := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	var p struct {
 		ByField  map[string]float64 `json:"by_field"`
 		Overall  float64            `json:"overall_accuracy"`
@@ -212,5 +220,8 @@ func main() {
 	if len(times) > 0 {
 		fmt.Printf("%-14s %10.0fms %10.0fms\n", "median", times[len(times)/2], p.MedianMS)
 		fmt.Printf("%-14s %10.0fms %10.0fms\n", "p90", times[min(len(times)-1, len(times)*9/10)], p.P90MS)
+		// CPU time is what one core spends per image, whatever else the machine runs.
+		per := func(d time.Duration) float64 { return float64(d.Milliseconds()) / float64(len(set)) }
+		fmt.Printf("%-14s %10.0fms %10.0fms\n", "cpu/image", per(tessCPU), per(parleyCPU))
 	}
 }

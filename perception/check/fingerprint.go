@@ -23,7 +23,8 @@ const fingerprintW, fingerprintH = 32, 16
 // Fingerprint returns a perceptual difference hash (dHash, 512 bits, hex) of a rectified check,
 // after its illumination is flattened, so two photos of the same check hash alike.
 func Fingerprint(doc *image.Gray) string {
-	flat := imagequal.Enhance(doc, imagequal.EnhanceOptions{Flatten: true})
+	mid := imagequal.Resize(doc, (fingerprintW+1)*8, fingerprintH*8)
+	flat := imagequal.Enhance(mid, imagequal.EnhanceOptions{Flatten: true})
 	small := imagequal.Resize(flat, fingerprintW+1, fingerprintH)
 	out := make([]byte, fingerprintW*fingerprintH/8)
 	for y := 0; y < fingerprintH; y++ {
