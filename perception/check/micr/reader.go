@@ -906,6 +906,7 @@ func FindAndRead(check image.Image) (Line, error) {
 	}
 	if try(g.h*2/3, g.h) {
 		best.translate(b.Min)
+		best.tidy()
 		return best, nil
 	}
 	step := max(g.h/8, 8)
@@ -918,5 +919,57 @@ func FindAndRead(check image.Image) (Line, error) {
 		return Line{}, ErrNoLine
 	}
 	best.translate(b.Min)
+	best.tidy()
 	return best, nil
+}
+
+// tidy applies the layout of a whole check's MICR line, which begins with a transit or on-us
+// symbol and whose fields are runs of several characters: stray groups of one or two characters
+// (background marks read as glyphs) and leading groups that cannot start a line are dropped, and an
+// auxiliary on-us field that opens with a dash, the symbol a smeared on-us most resembles, gets
+// its on-us symbol back.
+func (l *Line) tidy() {
+	var groups [][]Char
+	i := 0
+	for _, f := range strings.Fields(l.Text) {
+		n := len([]rune(f))
+		if i+n > len(l.Chars) {
+			return // text and characters disagree: leave the line alone
+		}
+		groups = append(groups, l.Chars[i:i+n])
+		i += n
+	}
+	starts := func(g []Char) bool { return g[0].Rune == Transit || g[0].Rune == OnUs || g[0].Rune == Amount }
+	for len(groups) > 1 && (len(groups[0]) <= 2 || !starts(groups[0])) {
+		groups = groups[1:]
+	}
+	var kept [][]Char
+	for _, g := range groups {
+		if len(g) > 2 || len(groups) == 1 {
+			kept = append(kept, g)
+		}
+	}
+	if len(kept) == 0 {
+		return
+	}
+	if g := kept[0]; len(kept) > 1 && g[0].Rune == Dash && g[len(g)-1].Rune == OnUs && kept[1][0].Rune == Transit {
+		g[0].Rune = OnUs
+	}
+	var chars []Char
+	var words []string
+	l.Box = image.Rectangle{}
+	l.Confidence = 1
+	for _, g := range kept {
+		var w strings.Builder
+		for _, c := range g {
+			w.WriteRune(c.Rune)
+			chars = append(chars, c)
+			l.Box = l.Box.Union(c.Box)
+			l.Confidence = math.Min(l.Confidence, c.Confidence)
+		}
+		words = append(words, w.String())
+	}
+	l.Chars = chars
+	l.Text = strings.Join(words, " ")
+	l.ParseFields()
 }
