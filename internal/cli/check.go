@@ -96,7 +96,9 @@ func runCheck(ctx context.Context, args []string, out io.Writer) error {
 			o.Message += ". " + rd.Quality.Instruction
 		}
 	} else {
-		o.Message = rd.Quality.Instruction
+		if !rd.Quality.Readable && !rd.Confirmed() {
+			o.Message = rd.Quality.Instruction
+		}
 		o.Amount, o.CourtesyAmount, o.LegalAmount, o.LegalValue = rd.Amount, rd.CourtesyAmount, rd.Legal.Text, rd.LegalAmount
 		o.Payee, o.Date, o.CheckNumber, o.Memo = rd.Payee.Text, rd.Date.Text, rd.CheckNumber.Text, rd.Memo.Text
 		o.Routing, o.Account, o.Signature = rd.Routing.Text, rd.Account.Text, rd.Signature

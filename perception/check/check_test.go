@@ -248,6 +248,9 @@ func TestStage(t *testing.T) {
 				t.Errorf("slot %s: source %+v", o.Slot, o.Source)
 			}
 		}
+		if o.Kind == perception.KindQuality && o.Text != "" {
+			t.Errorf("a photo that reads well needs no retake: %q", o.Text)
+		}
 		if o.Kind == perception.KindArtifact && o.Slot == "amount" && (o.Attachment == nil || o.Attachment.Name != "amount.png") {
 			t.Errorf("amount artifact %+v", o.Attachment)
 		}
@@ -346,5 +349,25 @@ func TestEditedAmount(t *testing.T) {
 	r.verify(context.Background(), rd)
 	if v := verdict(rd, VerifyEdits); v.Status != Uncertain || v.Evidence == nil {
 		t.Fatalf("edited amount: %+v", v)
+	}
+}
+
+func TestUnreadablePhotoAsksForRetake(t *testing.T) {
+	data := renderCheck(t, acme, true)
+	img, _, err := imagequal.Decode(data, media.DefaultLimits().MaxPixels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Blur it far beyond reading: shrink it ten times and enlarge it back.
+	g := imagequal.Gray(img)
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	g = imagequal.Resize(imagequal.Resize(g, w/10, h/10), w, h)
+	rd, err := testReader(t, Options{}).Read(context.Background(), g)
+	if err != nil && !errors.Is(err, ErrNotCheck) {
+		t.Fatal(err)
+	}
+	obs := Observations(media.Item{Kind: media.Image}, rd)
+	if obs[0].Kind != perception.KindQuality || obs[0].Text == "" {
+		t.Fatalf("quality observation %+v (report %+v)", obs[0], rd.Quality)
 	}
 }

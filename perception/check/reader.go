@@ -94,6 +94,21 @@ func (r *Reading) ToSource(b image.Rectangle) image.Rectangle {
 	return r.an.ToSource(b)
 }
 
+// Confirmed reports whether the reading stands on its own despite any quality issue: the amount
+// in figures and in words agree and the date was read. A photo with quality issues that still
+// reads this well need not be retaken.
+func (r *Reading) Confirmed() bool {
+	if !r.IsCheck || !r.Date.Found() {
+		return false
+	}
+	for _, v := range r.Verification {
+		if v.Name == VerifyAmounts {
+			return v.Status == Pass
+		}
+	}
+	return false
+}
+
 // Reader reads checks. It is safe for concurrent use.
 type Reader struct {
 	pool  *ocr.Pool

@@ -87,7 +87,7 @@ func Observations(item media.Item, rd *Reading) []perception.Observation {
 		return s
 	}
 	q := perception.Observation{Kind: perception.KindQuality, Value: rd.Quality, Confidence: 1, Source: src(image.Rectangle{})}
-	if !rd.Quality.Readable {
+	if !rd.Quality.Readable && !rd.Confirmed() {
 		q.Text = rd.Quality.Instruction
 	}
 	obs := []perception.Observation{q}
