@@ -363,7 +363,7 @@ func findBands(ink plane, t float64) []band {
 	}
 	// Remove the noise floor (compression blocks, security tint) so that bands are separated by
 	// what rises above it.
-	floor := median(sm)
+	floor := lowQuantile(sm, 0.1)
 	for i := range sm {
 		sm[i] = max(sm[i]-floor, 0)
 	}
@@ -430,13 +430,14 @@ func findBands(ink plane, t float64) []band {
 	return out
 }
 
-func median(v []float64) float64 {
+// lowQuantile returns the q-quantile of v: with q small, the level of the emptiest rows.
+func lowQuantile(v []float64, q float64) float64 {
 	if len(v) == 0 {
 		return 0
 	}
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
-	return s[len(s)/2]
+	return s[int(q*float64(len(s)-1))]
 }
 
 // strip resamples the band to the normalised strip, box-averaging each pixel's source footprint.
