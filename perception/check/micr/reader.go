@@ -940,8 +940,22 @@ func (l *Line) tidy() {
 		groups = append(groups, l.Chars[i:i+n])
 		i += n
 	}
-	starts := func(g []Char) bool { return g[0].Rune == Transit || g[0].Rune == OnUs || g[0].Rune == Amount }
-	for len(groups) > 1 && (len(groups[0]) <= 2 || !starts(groups[0])) {
+	// An auxiliary on-us field (serial) just before the transit field: a leading dash is a
+	// smeared on-us symbol.
+	for k := 0; k+1 < len(groups); k++ {
+		if g := groups[k]; g[0].Rune == Dash && g[len(g)-1].Rune == OnUs && groups[k+1][0].Rune == Transit {
+			g[0].Rune = OnUs
+		}
+	}
+	field := func(g []Char) bool {
+		for _, c := range g {
+			if c.Rune == Transit || c.Rune == OnUs || c.Rune == Amount {
+				return true
+			}
+		}
+		return false
+	}
+	for len(groups) > 1 && (len(groups[0]) <= 2 || !field(groups[0])) {
 		groups = groups[1:]
 	}
 	var kept [][]Char
@@ -952,9 +966,6 @@ func (l *Line) tidy() {
 	}
 	if len(kept) == 0 {
 		return
-	}
-	if g := kept[0]; len(kept) > 1 && g[0].Rune == Dash && g[len(g)-1].Rune == OnUs && kept[1][0].Rune == Transit {
-		g[0].Rune = OnUs
 	}
 	var chars []Char
 	var words []string
