@@ -142,6 +142,7 @@ func runEvalChecks(ctx context.Context, args []string, out io.Writer) error {
 	limit := fs.Int("n", 0, "read at most this many checks (0: all)")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	verbose := fs.Bool("v", false, "list every field read wrong")
+	width := fs.Int("width", 0, "rectify checks to this width before reading (0: the default)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -162,7 +163,7 @@ func runEvalChecks(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer pool.Close(context.Background())
-	reader := check.NewReader(pool, check.Options{})
+	reader := check.NewReader(pool, check.Options{Width: *width})
 	bar := progressbar.Default(int64(len(truth)), "reading checks")
 	results := make([]evalResult, len(truth))
 	work := make(chan int)

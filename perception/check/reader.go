@@ -114,6 +114,7 @@ type Reader struct {
 	pool  *ocr.Pool
 	now   func() time.Time
 	store FingerprintStore
+	width int
 }
 
 // Options configure a Reader.
@@ -122,6 +123,8 @@ type Options struct {
 	Now func() time.Time
 	// Store holds fingerprints of deposited checks; duplicate detection is skipped when nil.
 	Store FingerprintStore
+	// Width is the width the check is rectified to before reading; imagequal.NormWidth when 0.
+	Width int
 }
 
 // NewReader returns a Reader that reads through pool.
@@ -129,13 +132,16 @@ func NewReader(pool *ocr.Pool, o Options) *Reader {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Reader{pool: pool, now: o.Now, store: o.Store}
+	if o.Width <= 0 {
+		o.Width = imagequal.NormWidth
+	}
+	return &Reader{pool: pool, now: o.Now, store: o.Store, width: o.Width}
 }
 
 // Read reads and verifies the check in img. A photo that is not a check gives a Reading with
 // IsCheck false and ErrNotCheck.
 func (r *Reader) Read(ctx context.Context, img image.Image) (*Reading, error) {
-	an := imagequal.Analyze(img)
+	an := imagequal.AnalyzeWidth(imagequal.Gray(img), r.width)
 	rd, err := r.readDoc(ctx, an.Document, "page")
 	if err != nil {
 		return nil, err

@@ -76,7 +76,9 @@ type Analysis struct {
 }
 
 // NormWidth is the width of the rectified document.
-const NormWidth = 1800
+// At 1400 pixels (about 230 dpi for a personal check) generated checks read as well as at 1800
+// for 20% less CPU; at 1000 the MICR line and check numbers suffer (see parley eval checks -width).
+const NormWidth = 1400
 
 // Analyze finds the document in img, rectifies it to NormWidth pixels wide and measures its quality.
 func Analyze(img image.Image) Analysis {
