@@ -175,12 +175,13 @@ func measure(r *Report, doc *image.Gray) {
 // glare returns the share of the image covered by the largest blob of blown-out pixels that is
 // clearly brighter than the paper around it.
 func glare(m *image.Gray, paper float64) float64 {
-	if paper >= 240 {
-		return 0 // white paper rendered at full scale: saturation is not glare
+	if paper > 249 {
+		return 0 // paper already at full white: saturation is not glare
 	}
+	t := uint8(min(254, max(248, paper+5)))
 	w, h := m.Rect.Dx(), m.Rect.Dy()
 	seen := make([]bool, w*h)
-	bright := func(i int) bool { return m.Pix[i] >= 250 }
+	bright := func(i int) bool { return m.Pix[i] >= t }
 	bestN := 0
 	var stack []int
 	for i := range m.Pix {
