@@ -28,10 +28,12 @@ const LowConfidence = 0.6
 
 // The grammar's reading is judged forced when its words cover less than forcedCoverage of the
 // frames the open model's words cover, or when the readings differ in more than forcedDisagreement
-// of the open reading's words.
+// of the open reading's words while the open reading's words have a mean posterior of at least
+// forcedOpenConf.
 const (
 	forcedCoverage     = 0.75
 	forcedDisagreement = 0.7
+	forcedOpenConf     = 0.4
 )
 
 // Config configures a Recognizer.
@@ -276,9 +278,7 @@ func (r *Recognizer) Recognize(ctx context.Context, pcm media.PCM, e perception.
 // constrained answer (amount, yes/no, digits, date, choice) the expectation's grammar checked
 // against the language model. g is empty when no grammar ran.
 func (r *Recognizer) decode(d *decoder, samples []int16, e perception.Expectation) (g, l hyp, err error) {
-	if os.Getenv("PARLEY_DENOISE") != "0" {
-		samples = denoise(samples)
-	}
+	samples = denoise(samples)
 	samples = padded(samples)
 	if constrained(e) {
 		fsg := grammarFSG(e, packPhrases(r.cfg.Packs), r.lex.known)
@@ -368,7 +368,9 @@ func forced(g, l hyp) bool {
 	if float64(g.Frames) < forcedCoverage*float64(l.Frames) {
 		return true
 	}
-	return len(strings.Fields(l.Text)) >= 3 && wordErrorRate(l.Text, g.Text) > forcedDisagreement
+	// Disagreement counts only when the open reading is itself sure: in noise the open model
+	// produces confident-looking garbage less often than it produces unsure garbage.
+	return len(strings.Fields(l.Text)) >= 3 && l.WordConf >= forcedOpenConf && wordErrorRate(l.Text, g.Text) > forcedDisagreement
 }
 
 // wordErrorRate is the word-level edit distance between ref and hyp divided by len(ref).

@@ -77,7 +77,8 @@ func TestRecognizeUnderExpectation(t *testing.T) {
 		{"deposit intent", "I want to deposit a check", perception.Expectation{Pack: "bank"}, "i want to deposit a check"},
 		{"error code", "the display shows E21", perception.Expectation{Pack: "appliances", Vocabulary: []string{"E21"}}, "the display shows e twenty one"},
 		{"internet", "my internet is down", perception.Expectation{Pack: "telecom"}, "my internet is down"},
-		{"outside the yes/no grammar", "my internet is down", perception.Expectation{Type: "yesno", Pack: "telecom"}, "my internet is down"},
+		{"outside the yes/no grammar", "I want to deposit a check", perception.Expectation{Type: "yesno", Pack: "bank"}, "i want to deposit a check"},
+		{"outside the amount grammar", "the dishwasher is leaking", perception.Expectation{Type: "amount", Pack: "appliances"}, "the dishwasher is leaking"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -14,6 +14,30 @@ var (
 	tensWords = []string{"", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
 )
 
+// yesNoLeads and yesNoTails combine into answers such as "no that's wrong" or "yes please".
+var (
+	yesNoLeads = []string{"yes", "yeah", "yep", "yup", "sure", "okay", "right", "correct", "absolutely", "of course", "no", "nope", "not really", "not yet"}
+	yesNoTails = []string{"that's right", "that is right", "that's correct", "that is correct", "it is", "it's right",
+		"please", "please do", "go ahead", "thanks", "thank you", "that's wrong", "that is wrong", "that's not right",
+		"it's not", "it is not", "that's not it", "not that", "i did", "i didn't", "i have", "i haven't"}
+)
+
+// yesNo adds the yes/no answers: a lead word alone or with a tail, and the other phrases.
+func (g *fsg) yesNo() {
+	mid := g.state()
+	for _, l := range yesNoLeads {
+		w := strings.Fields(l)
+		g.words(fsgStart, mid, w...)
+		g.words(fsgStart, fsgFinal, w...)
+	}
+	for _, t := range yesNoTails {
+		g.words(mid, fsgFinal, strings.Fields(t)...)
+	}
+	for _, p := range yesNoPhrases {
+		g.phrase(strings.Fields(p))
+	}
+}
+
 // yesNoPhrases are how customers answer a yes/no question.
 var yesNoPhrases = []string{
 	"yes", "yeah", "yep", "yup", "sure", "correct", "right", "that's right", "that is right", "that's correct",
@@ -57,7 +81,7 @@ func grammarFSG(e perception.Expectation, packPhrases func(pack string, intents 
 			phrases = append(phrases, c, "the "+c)
 		}
 	}
-	phrases = append(phrases, yesNoPhrases...)
+	g.yesNo()
 	phrases = append(phrases, anytimePhrases...)
 	phrases = append(phrases, e.Phrases...)
 	for _, v := range e.Vocabulary {

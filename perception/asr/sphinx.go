@@ -40,9 +40,8 @@ import "C"
 
 import (
 	"errors"
-	"math"
-	"os"
 	"fmt"
+	"math"
 	"strings"
 	"unsafe"
 )
@@ -80,9 +79,6 @@ type decoder struct {
 
 func newDecoder(hmm, dict string, words map[string]bool) (*decoder, error) {
 	args := append([]string{"-hmm", hmm, "-dict", dict}, decoderArgs...)
-	if extra := os.Getenv("PARLEY_PS_ARGS"); extra != "" {
-		args = append(args, strings.Fields(extra)...)
-	}
 	argv := make([]*C.char, len(args))
 	for i, a := range args {
 		argv[i] = C.CString(a)
@@ -173,6 +169,7 @@ func (d *decoder) decode(search string, samples []int16, nbest int) (hyp, error)
 		// The samples are copied to C memory: cgo forbids passing Go memory the callee might keep.
 		buf := (*C.int16)(C.malloc(C.size_t(len(samples) * 2)))
 		copy(unsafe.Slice((*int16)(unsafe.Pointer(buf)), len(samples)), samples)
+		// Live mode (full_utt false): batch normalisation over the padded utterance did worse.
 		r := C.ps_process_raw(d.ps, buf, C.size_t(len(samples)), 0, 0)
 		C.free(unsafe.Pointer(buf))
 		if r < 0 {
@@ -194,13 +191,13 @@ func (d *decoder) decode(search string, samples []int16, nbest int) (hyp, error)
 	h.Posterior = float64(C.parley_ps_exp(d.ps, C.int(C.ps_get_prob(d.ps))))
 	for seg := C.ps_seg_iter(d.ps); seg != nil; seg = C.ps_seg_next(seg) {
 		w := C.GoString(C.ps_seg_word(seg))
-		if isFiller(w) {
-			continue
-		}
 		var sf, ef C.int
 		C.ps_seg_frames(seg, &sf, &ef)
 		var ascr, lscr, lback C.int32
 		post := C.ps_seg_prob(seg, &ascr, &lscr, &lback)
+		if isFiller(w) {
+			continue
+		}
 		h.Ascr += float64(C.parley_ps_ln(d.ps, C.int(ascr)))
 		h.WordConf += min(1, float64(C.parley_ps_exp(d.ps, C.int(post))))
 		words++
