@@ -29,6 +29,9 @@ func duration(t *testing.T, wav []byte) time.Duration {
 }
 
 func TestSynthesizeRateAndPauses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesises several seconds of speech")
+	}
 	e := espeak(t)
 	text := "Open the app. Tap deposit. Take a photo of the front of the check."
 	ctx := context.Background()
@@ -71,6 +74,9 @@ func TestSynthesizeOddText(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			if testing.Short() && len(tc.text) > 1000 {
+				t.Skip("long text")
+			}
 			wav, err := e.Synthesize(context.Background(), tc.text, Options{PauseMS: 200})
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)

@@ -46,6 +46,9 @@ type Config struct {
 	Decoders int
 	// Limits bound decoded audio (default media.DefaultLimits).
 	Limits media.Limits
+	// MaxSpeech is the longest stretch decoded locally (default 60 s); the rest of a longer voice
+	// note is ignored, so one upload cannot hold a decoder for minutes.
+	MaxSpeech time.Duration
 	// Cloud, when set, transcribes open-ended speech the local recogniser is unsure of.
 	Cloud *Cloud
 }
@@ -94,6 +97,9 @@ func New(cfg Config) (*Recognizer, error) {
 	}
 	if cfg.Decoders <= 0 {
 		cfg.Decoders = min(runtime.NumCPU(), 4)
+	}
+	if cfg.MaxSpeech <= 0 {
+		cfg.MaxSpeech = time.Minute
 	}
 	if cfg.Limits == (media.Limits{}) {
 		cfg.Limits = media.DefaultLimits()
@@ -249,11 +255,15 @@ func (r *Recognizer) Recognize(ctx context.Context, pcm media.PCM, e perception.
 	if pcm.Rate != media.SpeechRate {
 		return Result{}, fmt.Errorf("asr: audio at %d Hz, want %d", pcm.Rate, media.SpeechRate)
 	}
+	samples := pcm.Samples
+	if maxN := int(r.cfg.MaxSpeech.Seconds() * media.SpeechRate); len(samples) > maxN {
+		samples = samples[:maxN]
+	}
 	d, err := r.acquire(ctx)
 	if err != nil {
 		return Result{}, err
 	}
-	g, l, err := r.decode(d, pcm.Samples, e)
+	g, l, err := r.decode(d, samples, e)
 	r.pool <- d
 	if err != nil {
 		return Result{}, err

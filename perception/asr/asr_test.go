@@ -188,3 +188,31 @@ func BenchmarkRecognizeAmount(b *testing.B) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)/pcm.Duration().Seconds(), "rtf")
 }
+
+func TestRecognizeFallsBackToCloud(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decodes speech")
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"text":"Could you explain the overdraft fee on my statement?"}`)
+	}))
+	defer srv.Close()
+	rec, err := New(Config{Decoders: 1, Cloud: &Cloud{URL: srv.URL}})
+	if err != nil {
+		t.Skipf("pocketsphinx model not available: %v", err)
+	}
+	defer rec.Close(context.Background())
+	pcm := speak(t, "could you explain the overdraft fee on my statement")
+	res, err := rec.Recognize(context.Background(), pcm, perception.Expectation{Pack: "bank"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Search != "cloud" || res.Text != "Could you explain the overdraft fee on my statement?" || len(res.Alts) == 0 {
+		t.Fatalf("got %+v", res)
+	}
+	// A clear yes under a yes/no expectation stays local.
+	res, err = rec.Recognize(context.Background(), speak(t, "yes"), perception.Expectation{Type: "yesno"})
+	if err != nil || res.Search != "grammar" || res.Text != "yes" {
+		t.Fatalf("got %+v, %v", res, err)
+	}
+}
