@@ -500,12 +500,16 @@ func hasMICRInk(doc *image.Gray) bool {
 		return false
 	}
 	slices.Sort(vals)
-	paper := int(vals[len(vals)*3/4])
+	paper, ink := int(vals[len(vals)*3/4]), int(vals[len(vals)/200])
+	if paper-ink < 30 {
+		return false // nothing printed darker than the paper
+	}
+	t := paper - (paper-ink)/2
 	cols := 0
 	for x := band.Min.X; x < band.Max.X; x++ {
 		n := 0
 		for y := band.Min.Y; y < band.Max.Y; y++ {
-			if int(doc.Pix[y*doc.Stride+x]) < paper-80 {
+			if int(doc.Pix[y*doc.Stride+x]) < t {
 				n++
 			}
 		}
