@@ -186,6 +186,9 @@ func Read(img image.Image) (Line, error) {
 	if err != nil {
 		return Line{}, err
 	}
+	if !l.plausible(3, 0.45) {
+		return Line{}, fmt.Errorf("%w: only %q, weakly", ErrNoLine, l.Text)
+	}
 	l.translate(b.Min)
 	return l, nil
 }
@@ -908,6 +911,9 @@ func FindAndRead(check image.Image) (Line, error) {
 	if try(g.h*2/3, g.h) {
 		best.translate(b.Min)
 		best.tidy()
+		if !best.plausible(8, 0.6) {
+			return Line{}, fmt.Errorf("%w: the bottom of the image holds no E-13B line", ErrNoLine)
+		}
 		return best, nil
 	}
 	step := max(g.h/8, 8)
@@ -921,7 +927,26 @@ func FindAndRead(check image.Image) (Line, error) {
 	}
 	best.translate(b.Min)
 	best.tidy()
+	if !best.plausible(8, 0.6) {
+		return Line{}, fmt.Errorf("%w: the bottom of the image holds no E-13B line", ErrNoLine)
+	}
 	return best, nil
+}
+
+// plausible reports whether l looks like a MICR line rather than other print read as glyphs: a
+// valid routing number, or at least n characters read with mean confidence conf.
+func (l *Line) plausible(n int, conf float64) bool {
+	if ValidRouting(l.Routing) {
+		return true
+	}
+	if len(l.Chars) < n {
+		return false
+	}
+	var sum float64
+	for _, c := range l.Chars {
+		sum += c.Confidence
+	}
+	return sum/float64(len(l.Chars)) >= conf
 }
 
 // tidy applies the layout of a whole check's MICR line, which begins with a transit or on-us
