@@ -152,17 +152,34 @@ func (r *Reader) Read(ctx context.Context, img image.Image) (*Reading, error) {
 		return rd, ErrNotCheck
 	}
 	r.verify(ctx, rd)
-	if needsRetry(rd) {
-		enh := imagequal.Enhance(an.Document, imagequal.DefaultEnhance)
-		if rd2, err := r.readDoc(ctx, enh, "enhanced"); err == nil && rd2.IsCheck {
-			rd2.an, rd2.Quality, rd2.Enhanced = an, an.Report, true
-			r.verify(ctx, rd2)
-			if score(rd2) > score(rd) {
-				rd, rd2 = rd2, rd
-			}
-			fillMissing(rd, rd2)
-			r.verify(ctx, rd)
+	// Retry on enhanced images while the reading disagrees with itself: first the enhancement the
+	// diagnosed defect calls for, then the other.
+	flat, boost := imagequal.DefaultEnhance, imagequal.DefaultEnhance
+	boost.Boost = 1
+	tries := []imagequal.EnhanceOptions{flat, boost}
+	if slices.Contains(an.Report.Issues, "glare") || slices.Contains(an.Report.Issues, "low_contrast") {
+		tries[0], tries[1] = boost, flat
+	}
+	first := rd
+	for _, o := range tries {
+		if !needsRetry(rd) {
+			break
 		}
+		rd2, err := r.readDoc(ctx, imagequal.Enhance(an.Document, o), "enhanced")
+		if err != nil || !rd2.IsCheck {
+			continue
+		}
+		rd2.an, rd2.Quality, rd2.Enhanced = an, an.Report, true
+		r.verify(ctx, rd2)
+		if score(rd2) > score(rd) {
+			rd, rd2 = rd2, rd
+		}
+		fillMissing(rd, rd2)
+		if rd != first && micr.ValidRouting(first.Routing.Text) {
+			// The MICR reader is made for the plain image: keep its reading when it checks out.
+			rd.MICR, rd.Routing, rd.Account = first.MICR, first.Routing, first.Account
+		}
+		r.verify(ctx, rd)
 	}
 	return rd, nil
 }

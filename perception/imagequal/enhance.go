@@ -1,6 +1,9 @@
 package imagequal
 
-import "image"
+import (
+	"image"
+	"math"
+)
 
 // EnhanceOptions choose the enhancement steps. Each step was kept only where it raised OCR
 // accuracy on rendered checks; adaptive thresholding is deliberately absent, as it erases text
@@ -8,6 +11,9 @@ import "image"
 type EnhanceOptions struct {
 	// Flatten divides out the paper's illumination (a wide box blur), evening shadows and tints.
 	Flatten bool
+	// Boost darkens faint ink (after flattening): darkness d in 0..1 becomes d^(1/(1+Boost)), so
+	// text washed out by glare or low contrast regains weight while solid ink stays as it is.
+	Boost float64
 	// Sharpen is the unsharp-mask amount (0 disables; 1 is strong).
 	Sharpen float64
 	// Radius is the unsharp-mask blur radius in pixels.
@@ -17,7 +23,9 @@ type EnhanceOptions struct {
 // DefaultEnhance is the enhancement used on a retry after the first reading disagreed. On
 // generated checks (blur, low contrast, glare, JPEG 30, 600 px, motion) flattening alone read
 // the most printed fields; unsharp masking helped blur 3 but hurt motion blur and JPEG 30, and
-// adding it to flattening read fewer dates, so it is off.
+// adding it to flattening read fewer dates, so it is off. Boost (darkening faint ink) recovers
+// legal lines washed out by glare but costs dates on blurred photos, so the check reader applies
+// it first only when the quality report finds glare or low contrast.
 var DefaultEnhance = EnhanceOptions{Flatten: true}
 
 // Enhance returns an enhanced copy of g.
@@ -29,6 +37,16 @@ func Enhance(g *image.Gray, o EnhanceOptions) *image.Gray {
 		for i, v := range out.Pix {
 			b := max(int(bg.Pix[i]), 1)
 			out.Pix[i] = uint8(min(255, int(v)*245/b))
+		}
+	}
+	if o.Boost > 0 {
+		var lut [256]uint8
+		for v := range lut {
+			d := 1 - float64(v)/255
+			lut[v] = uint8(255 * (1 - math.Pow(d, 1/(1+o.Boost))))
+		}
+		for i, v := range out.Pix {
+			out.Pix[i] = lut[v]
 		}
 	}
 	if o.Sharpen > 0 {
