@@ -92,9 +92,6 @@ func runCheck(ctx context.Context, args []string, out io.Writer) error {
 	o := checkOutput{File: pos[0], IsCheck: rd.IsCheck, Quality: rd.Quality, Millis: time.Since(start).Milliseconds()}
 	if !rd.IsCheck {
 		o.Message = check.NotCheckText
-		if rd.Quality.Instruction != "" {
-			o.Message += ". " + rd.Quality.Instruction
-		}
 	} else {
 		if !rd.Quality.Readable && !rd.Confirmed() {
 			o.Message = rd.Quality.Instruction

@@ -30,7 +30,7 @@ func Decode(data []byte, maxPixels int64) (image.Image, string, error) {
 	img, format, err := media.DecodeImage(data, maxPixels)
 	if err != nil {
 		if errors.Is(err, media.ErrCorrupt) {
-			return nil, format, fmt.Errorf("%w (%w: %v)", ErrTruncated, media.ErrCorrupt, errors.Unwrap(err))
+			return nil, format, fmt.Errorf("%w: %w", ErrTruncated, err)
 		}
 		return nil, format, err
 	}
