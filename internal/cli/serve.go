@@ -9,10 +9,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/server"
+	"github.com/parleyhq/parley/perception"
 	"github.com/parleyhq/parley/internal/wire"
 )
 
@@ -49,6 +52,12 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if *check {
+		known := perception.Registered()
+		for _, id := range cfg.Stages {
+			if !slices.Contains(known, id) {
+				return fmt.Errorf("config: stages: unknown stage %q (known: %s)", id, strings.Join(known, ", "))
+			}
+		}
 		fmt.Fprintln(out, "config OK")
 		return nil
 	}
