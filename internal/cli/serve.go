@@ -15,8 +15,8 @@ import (
 
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/server"
-	"github.com/parleyhq/parley/perception"
 	"github.com/parleyhq/parley/internal/wire"
+	"github.com/parleyhq/parley/perception"
 )
 
 func init() {
