@@ -55,6 +55,7 @@ func runEvalSpeech(ctx context.Context, args []string, out io.Writer) error {
 	verbose := fs.Bool("v", false, "print every utterance that was not recognised exactly")
 	every := fs.Int("every", 1, "evaluate every Nth utterance only (a quicker, smaller sample)")
 	noise := fs.String("noise", "", "evaluate only this noise condition (clean, white, babble)")
+	psArgs := fs.String("decoder-args", "", "extra pocketsphinx settings, e.g. \"-fwdflat no\"")
 	endSilence := fs.Duration("end-silence", 600*time.Millisecond, "live endpointing delay added to the end-to-end latency estimate")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -75,7 +76,7 @@ func runEvalSpeech(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "knowledge packs not loaded (%v); using the built-in domain phrases\n", err)
 	}
 	t0 := time.Now()
-	rec, err := asr.New(asr.Config{Packs: src, Decoders: 1})
+	rec, err := asr.New(asr.Config{Packs: src, Decoders: 1, DecoderArgs: strings.Fields(*psArgs)})
 	if err != nil {
 		return err
 	}

@@ -49,6 +49,8 @@ type Config struct {
 	// MaxSpeech is the longest stretch decoded locally (default 60 s); the rest of a longer voice
 	// note is ignored, so one upload cannot hold a decoder for minutes.
 	MaxSpeech time.Duration
+	// DecoderArgs are extra pocketsphinx settings, such as "-fwdflat", "no".
+	DecoderArgs []string
 	// Cloud, when set, transcribes open-ended speech the local recogniser is unsure of.
 	Cloud *Cloud
 }
@@ -145,7 +147,7 @@ func New(cfg Config) (*Recognizer, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	d, err := newDecoder(r.hmm, r.dict, r.words)
+	d, err := newDecoder(r.hmm, r.dict, r.words, r.cfg.DecoderArgs)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("%w: %v", perception.ErrUnavailable, err)
@@ -189,7 +191,7 @@ func (r *Recognizer) acquire(ctx context.Context) (*decoder, error) {
 	case d := <-r.pool:
 		return d, nil
 	case <-r.make:
-		d, err := newDecoder(r.hmm, r.dict, r.words)
+		d, err := newDecoder(r.hmm, r.dict, r.words, r.cfg.DecoderArgs)
 		if err != nil {
 			r.make <- struct{}{}
 			return nil, err

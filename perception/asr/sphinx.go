@@ -77,8 +77,8 @@ type decoder struct {
 	words map[string]bool
 }
 
-func newDecoder(hmm, dict string, words map[string]bool) (*decoder, error) {
-	args := append([]string{"-hmm", hmm, "-dict", dict}, decoderArgs...)
+func newDecoder(hmm, dict string, words map[string]bool, extra []string) (*decoder, error) {
+	args := append(append([]string{"-hmm", hmm, "-dict", dict}, decoderArgs...), extra...)
 	argv := make([]*C.char, len(args))
 	for i, a := range args {
 		argv[i] = C.CString(a)
