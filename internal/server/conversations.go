@@ -27,6 +27,16 @@ type conv struct {
 	mu    sync.Mutex
 	c     *store.Conversation
 	state *dialogue.State
+	// written is closed once the last turn's reply and state are on disk (nil: nothing pending).
+	written chan struct{}
+}
+
+// settle waits until the conversation's last turn is stored; the caller holds mu, so writes of one
+// conversation reach the store in order.
+func (cv *conv) settle() {
+	if cv.written != nil {
+		<-cv.written
+	}
 }
 
 // convCache keeps recently used conversations so a turn does not re-read and re-decode its state.
@@ -168,14 +178,15 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	cv.mu.Lock()
+	cv.settle()
+	view := conversationView{Conversation: cloneConv(cv.c), State: cloneState(cv.state)}
+	cv.mu.Unlock()
 	msgs, err := s.store.Messages(r.Context(), cv.c.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	cv.mu.Lock()
-	view := conversationView{Conversation: cloneConv(cv.c), State: cloneState(cv.state)}
-	cv.mu.Unlock()
 	view.Conversation.State = nil
 	view.Messages = make([]messageView, 0, len(msgs))
 	for _, m := range msgs {
@@ -203,15 +214,39 @@ func cloneState(st *dialogue.State) *dialogue.State {
 	return &cp
 }
 
-// save writes the conversation's state and status; the caller holds cv.mu.
-func (s *Server) save(ctx context.Context, cv *conv) error {
+// snapshot encodes the state into the conversation and returns a copy that can be written while the
+// conversation goes on changing; the caller holds cv.mu.
+func (s *Server) snapshot(cv *conv) (*store.Conversation, error) {
 	raw, err := json.Marshal(cv.state)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cv.c.State = raw
 	cv.c.UpdatedAt = s.now()
-	return s.store.UpdateConversation(ctx, cv.c)
+	c := *cv.c
+	if c.CSAT != nil {
+		x := *c.CSAT
+		c.CSAT = &x
+	}
+	if c.Handoff != nil {
+		x := *c.Handoff
+		c.Handoff = &x
+	}
+	if c.ResolvedAt != nil {
+		x := *c.ResolvedAt
+		c.ResolvedAt = &x
+	}
+	return &c, nil
+}
+
+// save writes the conversation's state and status; the caller holds cv.mu.
+func (s *Server) save(ctx context.Context, cv *conv) error {
+	cv.settle()
+	c, err := s.snapshot(cv)
+	if err != nil {
+		return err
+	}
+	return s.store.UpdateConversation(ctx, c)
 }
 
 // change runs fn on the conversation named in the path under its lock, then saves it.

@@ -72,6 +72,7 @@ func (s *Server) handleMessage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) deliver(ctx context.Context, cv *conv, msg *store.Message) (*messageResponse, error) {
 	cv.mu.Lock()
 	defer cv.mu.Unlock()
+	cv.settle()
 	stored, err := s.store.AddMessage(ctx, msg)
 	if errors.Is(err, store.ErrDuplicate) && stored != nil {
 		if len(stored.Reply) > 0 {
@@ -284,6 +285,7 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 	for _, it := range items {
 		s.metrics.parts.WithLabelValues(string(it.Kind)).Inc()
 	}
+	statusBefore := cv.c.Status
 	obs, errs := s.pipeline.Run(ctx, items, cv.state.Expect)
 	if err := s.storeAttachments(ctx, obs); err != nil {
 		return dialogue.Reply{}, nil, err
@@ -344,12 +346,28 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 	if err != nil {
 		return dialogue.Reply{}, nil, err
 	}
-	// The reply and the new state go to the store together, so they share one group commit.
-	replyErr := make(chan error, 1)
-	go func() { replyErr <- s.store.SetReply(ctx, cv.c.ID, msg.ID, replyJSON, obsJSON) }()
-	saveErr := s.save(ctx, cv)
-	if err := errors.Join(<-replyErr, saveErr); err != nil {
+	// The customer's message is already on disk; the reply and the new state follow in the
+	// background, together in one group commit, and the next turn of this conversation waits for
+	// them. A crash in between loses a reply that can be recomputed from the stored message.
+	snap, err := s.snapshot(cv)
+	if err != nil {
 		return dialogue.Reply{}, nil, err
+	}
+	done := make(chan struct{})
+	cv.written = done
+	s.writes.Add(1)
+	go func() {
+		defer s.writes.Done()
+		defer close(done)
+		wctx := context.WithoutCancel(ctx)
+		replyErr := make(chan error, 1)
+		go func() { replyErr <- s.store.SetReply(wctx, snap.ID, msg.ID, replyJSON, obsJSON) }()
+		if err := errors.Join(s.store.UpdateConversation(wctx, snap), <-replyErr); err != nil {
+			s.log.Error("reply or state not stored", "conversation", snap.ID, "message", msg.ID, "err", err)
+		}
+	}()
+	if cv.c.Status != statusBefore {
+		<-done // queues and statistics read the status from the store
 	}
 	s.hub.publish(cv.c.ID, out.Events...)
 	s.hub.publish(cv.c.ID, dialogue.Event{Type: "state", Data: cv.c.State})

@@ -68,6 +68,8 @@ type Server struct {
 	mux      *http.ServeMux
 	queue    queue.Queue
 	done     chan struct{}
+	// writes counts replies and states on their way to the store.
+	writes sync.WaitGroup
 	// streams counts live connections; Close cancels them and waits.
 	streamMu sync.Mutex
 	streams  sync.WaitGroup
@@ -253,6 +255,7 @@ func (s *Server) Close(ctx context.Context) error {
 		case <-ctx.Done():
 			err = fmt.Errorf("server: live sessions still open: %w", ctx.Err())
 		}
+		s.writes.Wait()
 		s.stopActions()
 		err = errors.Join(err, s.queue.Close())
 		for _, st := range s.pipeline.Stages() {
