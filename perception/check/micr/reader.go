@@ -542,10 +542,16 @@ func readBand(ink plane, bd band, t, f float64) (Line, float64, bool) {
 	// Second pass: the digits just read are reliable landmarks. Measure where each one's top and
 	// bottom really are in the source and refit the band through them; keep the re-read when it
 	// explains the line better.
-	if b := a.fromChars(ink, chars); b != nil && b.build(ink.w) {
-		if c2, s2 := classify(b.strip(ink)); s2 > score {
-			chars, score, a = c2, s2, b
+	for iter := 0; iter < 3; iter++ {
+		b := a.fromChars(ink, chars)
+		if b == nil || !b.build(ink.w) {
+			break
 		}
+		c2, s2 := classify(b.strip(ink))
+		if s2 <= score+0.05 {
+			break
+		}
+		chars, score, a = c2, s2, b
 	}
 	if len(chars) == 0 {
 		return Line{}, 0, false
