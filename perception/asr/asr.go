@@ -27,13 +27,15 @@ const DefaultModelDir = "/usr/share/pocketsphinx/model/en-us"
 const LowConfidence = 0.6
 
 // The grammar's reading is judged forced when its words cover less than forcedCoverage of the
-// frames the open model's words cover, or when the readings differ in more than forcedDisagreement
+// frames the open model's words cover (and the open reading's mean word posterior is at least
+// forcedCoverageConf), or when the readings differ in more than forcedDisagreement
 // of the open reading's words while the open reading's words have a mean posterior of at least
 // forcedOpenConf.
 const (
 	forcedCoverage     = 0.75
 	forcedDisagreement = 0.7
 	forcedOpenConf     = 0.4
+	forcedCoverageConf = 0.5
 )
 
 // Config configures a Recognizer.
@@ -377,7 +379,7 @@ func choose(g, l hyp) Result {
 // span clearly less of the speech than the open model's (the grammar absorbed the rest as noise),
 // or the two readings share almost no words.
 func forced(g, l hyp) bool {
-	if float64(g.Frames) < forcedCoverage*float64(l.Frames) {
+	if float64(g.Frames) < forcedCoverage*float64(l.Frames) && l.WordConf >= forcedCoverageConf {
 		return true
 	}
 	// Disagreement counts only when the open reading is itself sure: in noise the open model

@@ -83,7 +83,26 @@ func numberSentences() []string {
 		out = append(out, "e "+strings.Join(numberWords(fmt.Sprint(1+r.IntN(99))), " "))
 	}
 	out = append(out, "yesterday", "today", "last week", "last friday", "two days ago")
+	// Numbers inside requests, so the model expects them there too.
+	for i := 0; i < 40; i++ {
+		amount := amountPhrases(r.IntN(5000)*100 + r.IntN(4)*25)[r.IntN(2)]
+		code := strings.Join(numberWords(fmt.Sprint(1+r.IntN(30))), " ")
+		letter := []string{"e", "f", "h", "c"}[r.IntN(4)]
+		out = append(out,
+			"i want to deposit a check for "+amount, "the check is for "+amount, "i was charged "+amount,
+			"my washer shows error "+letter+" "+code, "the dishwasher shows "+letter+" "+code,
+			"the display says "+letter+" "+code, "error code "+letter+" "+code,
+			"my account number is "+digitString(r, 4+r.IntN(5)))
+	}
 	return out
+}
+
+func digitString(r *rand.Rand, n int) string {
+	ws := make([]string, n)
+	for j := range ws {
+		ws[j] = unitWords[r.IntN(10)]
+	}
+	return strings.Join(ws, " ")
 }
 
 // corpus is the normalised text of the domain language model for a pack ("" for all packs).

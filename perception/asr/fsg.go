@@ -160,10 +160,10 @@ func (g *fsg) number(from, to int) {
 	g.hundreds(from, to, true)
 }
 
-// digit adds one spoken digit ("oh", "double five").
+// digit adds one spoken digit ("double five"). "Oh" for zero is left out: the short vowel is
+// inserted between digits far more often than it is said.
 func (g *fsg) digit(from, to int) {
 	g.oneOf(from, to, unitWords...)
-	g.add(from, to, "oh")
 	m := g.state()
 	g.oneOf(from, m, "double", "triple")
 	g.oneOf(m, to, unitWords...)

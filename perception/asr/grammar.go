@@ -14,6 +14,15 @@ var (
 	tensWords = []string{"", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
 )
 
+// amountLeads and digitLeads may come before a spoken amount or digit string.
+var (
+	amountLeads = []string{"the amount is", "the amount is for", "it is", "it's", "it is for", "it's for", "that's",
+		"for", "about", "exactly", "deposit", "i want to deposit", "i'd like to deposit", "the check is for",
+		"the check is", "it was", "it was for", "i paid", "they charged me", "i was charged"}
+	digitLeads = []string{"my number is", "it's", "it is", "the number is", "my account number is", "account number",
+		"the account number is", "my card number is", "the last four digits are", "the last four are", "the code is"}
+)
+
 // yesNoLeads and yesNoTails combine into answers such as "no that's wrong" or "yes please".
 var (
 	yesNoLeads = []string{"yes", "yeah", "yep", "yup", "sure", "okay", "right", "correct", "absolutely", "of course", "no", "nope", "not really", "not yet"}
@@ -65,13 +74,13 @@ func grammarFSG(e perception.Expectation, packPhrases func(pack string, intents 
 	switch e.Type {
 	case "amount":
 		pre := g.state()
-		g.optional(fsgStart, pre, "the amount is", "it is", "it's", "that's", "about", "exactly", "deposit", "i want to deposit")
+		g.optional(fsgStart, pre, amountLeads...)
 		post := g.state()
 		g.money(pre, post)
 		g.optional(post, fsgFinal, "please")
 	case "digits":
 		pre := g.state()
-		g.optional(fsgStart, pre, "my number is", "it's", "it is", "the number is")
+		g.optional(fsgStart, pre, digitLeads...)
 		g.digits(pre, fsgFinal)
 	case "date":
 		g.date(fsgStart, fsgFinal)
