@@ -175,10 +175,15 @@ func (g *fsg) digit(from, to int) {
 func (g *fsg) money(from, to int) {
 	n := g.state()
 	g.number(from, n)
+	g.add(n, to, "")
+	// Cents follow only a unit ("five dollars fifty", "five dollars and fifty cents") or carry
+	// their own ("five and fifty cents"): a bare number then another would be too loose.
 	cur := g.state()
-	g.add(n, cur, "")
 	g.oneOf(n, cur, "dollars", "bucks")
 	g.add(cur, to, "")
+	a := g.state()
+	g.add(n, a, "and")
+	g.n99(a, g.centsTo(to))
 	c := g.state()
 	g.optAnd(cur, c)
 	cv := g.state()

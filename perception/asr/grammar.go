@@ -28,7 +28,7 @@ var (
 	yesNoLeads = []string{"yes", "yeah", "yep", "yup", "sure", "okay", "right", "correct", "absolutely", "of course", "no", "nope", "not really", "not yet"}
 	yesNoTails = []string{"that's right", "that is right", "that's correct", "that is correct", "it is", "it's right",
 		"please", "please do", "go ahead", "thanks", "thank you", "that's wrong", "that is wrong", "that's not right",
-		"it's not", "it is not", "that's not it", "not that", "i did", "i didn't", "i have", "i haven't"}
+		"it's not", "it is not", "that's not it", "not that"}
 )
 
 // yesNo adds the yes/no answers: a lead word alone or with a tail, and the other phrases.
