@@ -77,6 +77,7 @@ func parseLegal(s string) (float64, bool, error) {
 	words := strings.FieldsFunc(strings.ToLower(rest), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z')
 	})
+	words = splitGlued(words)
 	total, group, seen := 0, 0, false
 	for _, w := range words {
 		w = correct(w)
@@ -226,4 +227,41 @@ func AmountWords(v float64) string {
 		return s + " and no/100"
 	}
 	return fmt.Sprintf("%s and %02d/100", s, cents)
+}
+
+// known reports whether w (after correction) is a word of the legal amount vocabulary.
+func known(w string) bool {
+	w = correct(w)
+	_, ok := smallNumbers[w]
+	return ok || scales[w] != 0 || fillers[w]
+}
+
+// splitGlued splits words OCR ran together ("threeand", "twohundredfifty") into known words.
+func splitGlued(words []string) []string {
+	out := make([]string, 0, len(words))
+	for _, w := range words {
+		if len(w) >= 6 && len(w) <= 30 && !known(w) {
+			if parts, ok := splitWord(w); ok {
+				out = append(out, parts...)
+				continue
+			}
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// splitWord splits w into known words, trying the shortest known prefix first.
+func splitWord(w string) ([]string, bool) {
+	if known(w) {
+		return []string{w}, true
+	}
+	for i := 3; i <= len(w)-2; i++ {
+		if known(w[:i]) {
+			if rest, ok := splitWord(w[i:]); ok {
+				return append([]string{w[:i]}, rest...), true
+			}
+		}
+	}
+	return nil, false
 }

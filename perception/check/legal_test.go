@@ -22,6 +22,8 @@ func TestParseLegal(t *testing.T) {
 		{"hundred thousand", "One hundred twenty thousand and 10/100", 120_000.10},
 		{"fourty", "Fourty and 00/100", 40},
 		{"trailing words", "Fifty and 00/100 DOLLARS FIRST BANK", 50},
+		{"glued words", "Forty-threeand 45/100", 43.45},
+		{"glued numbers", "Twohundredfifty and 00/100", 250},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -99,6 +99,17 @@ func AnalyzeWidth(g *image.Gray, width int) Analysis {
 	r.Angle = loc.angle
 	fill := -1
 	if !loc.found {
+		// The paper does not stand out by brightness: look for its border lines.
+		if q, ok := outline(g); ok && squareWith(q, skew(g)) {
+			loc.quad, loc.found, loc.whole = q, true, false
+			loc.inFrame = true
+			r.Found, r.Whole, r.Corners, r.InFrame = true, false, q, true
+			dx := float64(q[1].X - q[0].X + q[2].X - q[3].X)
+			dy := float64(q[1].Y - q[0].Y + q[2].Y - q[3].Y)
+			r.Angle = math.Atan2(dy, dx) * 180 / math.Pi
+		}
+	}
+	if !loc.found {
 		// No outline: straighten by the text lines, filling the corners with paper.
 		if a := skew(g); math.Abs(a) >= 0.3 {
 			r.Angle = a
@@ -289,4 +300,15 @@ func median(g *image.Gray) uint8 {
 		}
 	}
 	return 255
+}
+
+// squareWith reports whether a quad found from edges is a plausible outline of a document whose
+// text runs at textDeg: its top and bottom sides turn by about the same angle as the text. A quad
+// that fails is more likely made of other edges.
+func squareWith(q Quad, textDeg float64) bool {
+	deg := func(a, b image.Point) float64 {
+		return math.Atan2(float64(b.Y-a.Y), float64(b.X-a.X)) * 180 / math.Pi
+	}
+	h := (deg(q[0], q[1]) + deg(q[3], q[2])) / 2
+	return math.Abs(h-textDeg) < 2
 }

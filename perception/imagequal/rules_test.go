@@ -51,3 +51,36 @@ func TestSkewOnLightBackground(t *testing.T) {
 		t.Fatalf("skew %.2f, want about 4", a.Report.Angle)
 	}
 }
+
+func TestOutlineOnLightBackground(t *testing.T) {
+	// A bordered document on a background as light as its paper: brightness
+	// cannot separate them, the printed border can.
+	g := renderDoc(1400, 900, 0)
+	for i, v := range g.Pix {
+		if v == 80 {
+			g.Pix[i] = 228
+		}
+	}
+	// Draw the document's border (its rectangle is 840×373 centred in the frame).
+	x0, y0, x1, y1 := 280, 263, 1120, 636
+	for x := x0; x <= x1; x++ {
+		for d := 0; d < 3; d++ {
+			g.Pix[(y0+d)*1400+x], g.Pix[(y1-d)*1400+x] = 60, 60
+		}
+	}
+	for y := y0; y <= y1; y++ {
+		for d := 0; d < 3; d++ {
+			g.Pix[y*1400+x0+d], g.Pix[y*1400+x1-d] = 60, 60
+		}
+	}
+	q, ok := outline(g)
+	if !ok {
+		t.Fatal("no outline found")
+	}
+	want := Quad{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}
+	for i := range q {
+		if math.Abs(float64(q[i].X-want[i].X)) > 8 || math.Abs(float64(q[i].Y-want[i].Y)) > 8 {
+			t.Fatalf("corner %d = %v, want %v (quad %v)", i, q[i], want[i], q)
+		}
+	}
+}
