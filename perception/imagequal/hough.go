@@ -162,7 +162,7 @@ func outline(g *image.Gray) (Quad, bool) {
 	area := quadArea(q)
 	qw := math.Hypot(float64(q[1].X-q[0].X), float64(q[1].Y-q[0].Y))
 	qh := math.Hypot(float64(q[3].X-q[0].X), float64(q[3].Y-q[0].Y))
-	if area < 0.25*float64(W*H) || qh == 0 || qw/qh < 1.6 || qw/qh > 4 {
+	if area < 0.15*float64(W*H) || qh == 0 || qw/qh < 1.6 || qw/qh > 4 {
 		return Quad{}, false
 	}
 	return q, true
