@@ -5,14 +5,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/parleyhq/parley/internal/testmedia"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -50,25 +48,7 @@ func (f *fakeTurner) Observe(ctx context.Context, id string, items []media.Item)
 	return nil
 }
 
-func speak(t *testing.T, text string) []int16 {
-	t.Helper()
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng is not installed; it generates the test speech")
-	}
-	path := filepath.Join(t.TempDir(), "s.wav")
-	if out, err := exec.Command("espeak-ng", "-v", "en-us", "-w", path, text).CombinedOutput(); err != nil {
-		t.Fatalf("espeak-ng: %v %s", err, out)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pcm, err := media.DecodeAudio(context.Background(), data, media.DefaultLimits())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pcm.Samples
-}
+func speak(t *testing.T, text string) []int16 { return testmedia.Speech(t, text).Samples }
 
 func pcmBytes(s []int16) []byte {
 	b := make([]byte, 2*len(s))

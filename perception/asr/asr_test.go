@@ -3,12 +3,10 @@ package asr
 import (
 	"context"
 	"errors"
+	"github.com/parleyhq/parley/internal/testmedia"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -36,25 +34,7 @@ func recognizer(t testing.TB) *Recognizer {
 
 // speak synthesises text with espeak-ng and decodes it to 16 kHz PCM.
 func speak(t testing.TB, text string, args ...string) media.PCM {
-	t.Helper()
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng is not installed; it generates the test speech")
-	}
-	path := filepath.Join(t.TempDir(), "s.wav")
-	cmd := exec.Command("espeak-ng", append(append([]string{"-v", "en-us", "-w", path}, args...), "--stdin")...)
-	cmd.Stdin = stringsReader(text)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("espeak-ng: %v %s", err, out)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pcm, err := media.DecodeAudio(context.Background(), data, media.DefaultLimits())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pcm
+	return testmedia.Speech(t, text, args...)
 }
 
 func TestRecognizeUnderExpectation(t *testing.T) {

@@ -2,11 +2,8 @@ package prosody
 
 import (
 	"context"
+	"github.com/parleyhq/parley/internal/testmedia"
 	"math"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/parleyhq/parley/media"
@@ -49,25 +46,7 @@ func TestPauseRatio(t *testing.T) {
 }
 
 func speak(t *testing.T, text string, args ...string) media.PCM {
-	t.Helper()
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng is not installed; it generates the test speech")
-	}
-	path := filepath.Join(t.TempDir(), "s.wav")
-	cmd := exec.Command("espeak-ng", append(append([]string{"-v", "en-us", "-w", path}, args...), "--stdin")...)
-	cmd.Stdin = strings.NewReader(text)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("espeak-ng: %v %s", err, out)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pcm, err := media.DecodeAudio(context.Background(), data, media.DefaultLimits())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pcm
+	return testmedia.Speech(t, text, args...)
 }
 
 func TestCalmAndAgitatedSpeech(t *testing.T) {

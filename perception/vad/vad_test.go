@@ -1,36 +1,13 @@
 package vad
 
 import (
-	"context"
+	"github.com/parleyhq/parley/internal/testmedia"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/parleyhq/parley/media"
 )
 
-func speak(t *testing.T, text string) []int16 {
-	t.Helper()
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng is not installed; it generates the test speech")
-	}
-	path := filepath.Join(t.TempDir(), "s.wav")
-	if out, err := exec.Command("espeak-ng", "-v", "en-us", "-w", path, text).CombinedOutput(); err != nil {
-		t.Fatalf("espeak-ng: %v %s", err, out)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pcm, err := media.DecodeAudio(context.Background(), data, media.DefaultLimits())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pcm.Samples
-}
+func speak(t *testing.T, text string) []int16 { return testmedia.Speech(t, text).Samples }
 
 func noise(r *rand.Rand, n int, amp float64) []int16 {
 	out := make([]int16, n)
