@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -77,7 +76,6 @@ func TestRecognizeUnderExpectation(t *testing.T) {
 	}
 }
 
-func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
 
 func TestStageEmitsTranscript(t *testing.T) {
 	if testing.Short() {
