@@ -76,7 +76,6 @@ func TestRecognizeUnderExpectation(t *testing.T) {
 	}
 }
 
-
 func TestStageEmitsTranscript(t *testing.T) {
 	if testing.Short() {
 		t.Skip("decodes speech")
