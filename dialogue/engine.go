@@ -802,7 +802,7 @@ func (t *turn) capabilities() string {
 		}
 	}
 	sort.Strings(titles)
-	return "I can help you " + strings.Join(titles, ", ") + ", or connect you with a person."
+	return "I can help with: " + strings.Join(titles, ", ") + " — or connect you with a person."
 }
 
 func (t *turn) say(s string) {

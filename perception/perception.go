@@ -101,3 +101,10 @@ type Stage interface {
 type Closer interface {
 	Close(ctx context.Context) error
 }
+
+// Recorder is implemented by stages that remember what was done with their readings: the check
+// stage remembers deposited checks, to recognise the same check deposited again.
+type Recorder interface {
+	// Record tells the stage that action (e.g. "deposit") was carried out on the reading in o.
+	Record(ctx context.Context, action string, o Observation, ref string) error
+}

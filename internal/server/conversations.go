@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/dialogue"
+	"github.com/parleyhq/parley/perception"
 	"github.com/parleyhq/parley/store"
 	"github.com/parleyhq/parley/web"
 )
@@ -27,6 +28,9 @@ type conv struct {
 	mu    sync.Mutex
 	c     *store.Conversation
 	state *dialogue.State
+	// documents keeps the last reading of each uploaded document kind (a check), so stages can
+	// record what was done with it when the flow acts (held in memory only).
+	documents map[string]perception.Observation
 	// written is closed once the last turn's reply and state are on disk (nil: nothing pending).
 	written chan struct{}
 }

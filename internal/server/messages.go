@@ -335,8 +335,17 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 		cv.c.ResolvedAt = nil
 	}
 	s.metrics.turns.WithLabelValues(cv.c.Pack).Inc()
+	for _, o := range obs {
+		if o.Kind == perception.KindCheck {
+			if cv.documents == nil {
+				cv.documents = map[string]perception.Observation{}
+			}
+			cv.documents[o.Kind] = o
+		}
+	}
 	for _, a := range out.Actions {
 		s.dispatch(ctx, cv.c.ID, a)
+		s.record(ctx, cv, a)
 	}
 	replyJSON, err := json.Marshal(out.Reply)
 	if err != nil {
@@ -372,6 +381,19 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 	s.hub.publish(cv.c.ID, out.Events...)
 	s.hub.publish(cv.c.ID, dialogue.Event{Type: "state", Data: cv.c.State})
 	return out.Reply, obs, nil
+}
+
+// record tells the stages that keep records (the check stage's deposited checks) about an action.
+func (s *Server) record(ctx context.Context, cv *conv, a dialogue.Action) {
+	for _, o := range cv.documents {
+		for _, st := range s.pipeline.Stages() {
+			if r, ok := st.(perception.Recorder); ok && st.Name() == o.Source.Stage {
+				if err := r.Record(ctx, a.Type, o, cv.c.ID); err != nil {
+					s.log.Warn("record not kept", "stage", st.Name(), "action", a.Type, "err", err)
+				}
+			}
+		}
+	}
 }
 
 // transcript joins what the speech stages heard.

@@ -343,10 +343,11 @@ func (s *speaker) Speak(_ context.Context, text string, st dialogue.Style) ([]by
 func TestWebhookAndSpokenReply(t *testing.T) {
 	got := make(chan []byte, 1)
 	sp := &speaker{}
+	rec := &recordingCheck{}
 	f := newFixture(t, t.TempDir(), server.Options{
 		Speaker: sp,
 		Webhook: func(_ context.Context, url string, payload []byte) error { got <- payload; return nil },
-		Stages:  []perception.Stage{fakeCheck{}, mustStage(t, "text.nlu")},
+		Stages:  []perception.Stage{rec, mustStage(t, "text.nlu")},
 	})
 	id := f.conversation("bank")
 	f.json("POST", "/v1/conversations/"+id+"/messages", map[string]string{"text": "I'd like to deposit a check"})
@@ -372,6 +373,9 @@ func TestWebhookAndSpokenReply(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("deposit not sent to the bank core")
 	}
+	if rec.actions.Load() != 1 {
+		t.Fatalf("the check stage recorded %d deposits, want 1", rec.actions.Load())
+	}
 	_, conv := f.json("GET", "/v1/conversations/"+id, nil)
 	amount := conv["state"].(map[string]any)["slots"].(map[string]any)["amount"].(map[string]any)
 	if amount["status"] != "confirmed" || conv["status"] != "resolved" {
@@ -390,6 +394,19 @@ func (fakeCheck) Process(_ context.Context, it media.Item, _ perception.Expectat
 		{Kind: perception.KindEntity, Slot: "amount", Value: 1250.75, Confidence: 0.95},
 		{Kind: perception.KindEntity, Slot: "check_number", Value: "1043", Confidence: 0.9},
 	}, nil
+}
+
+// recordingCheck is fakeCheck that counts the deposits it is told about.
+type recordingCheck struct {
+	fakeCheck
+	actions atomic.Int32
+}
+
+func (r *recordingCheck) Record(_ context.Context, action string, o perception.Observation, ref string) error {
+	if action == "deposit" && o.Kind == perception.KindCheck && ref != "" {
+		r.actions.Add(1)
+	}
+	return nil
 }
 
 func mustStage(t *testing.T, id string) perception.Stage {

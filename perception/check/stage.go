@@ -7,6 +7,7 @@ import (
 	"image"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/parleyhq/parley/media"
 	"github.com/parleyhq/parley/perception"
@@ -39,8 +40,9 @@ type Stage struct {
 }
 
 var (
-	_ perception.Stage  = (*Stage)(nil)
-	_ perception.Closer = (*Stage)(nil)
+	_ perception.Stage    = (*Stage)(nil)
+	_ perception.Closer   = (*Stage)(nil)
+	_ perception.Recorder = (*Stage)(nil)
 )
 
 // NewStage returns a check stage reading through pool.
@@ -53,6 +55,16 @@ func (s *Stage) Name() string { return StageID }
 
 // Accepts implements perception.Stage.
 func (s *Stage) Accepts(k media.Kind) bool { return k == media.Image }
+
+// Record implements perception.Recorder: a deposited check is remembered, so a second deposit of
+// it fails the not_deposited_before verification.
+func (s *Stage) Record(ctx context.Context, action string, o perception.Observation, ref string) error {
+	rd, ok := o.Value.(*Reading)
+	if action != "deposit" || o.Kind != perception.KindCheck || !ok || s.reader.store == nil {
+		return nil
+	}
+	return s.reader.store.Add(ctx, RecordOf(rd, time.Now(), ref))
+}
 
 // Close implements perception.Closer.
 func (s *Stage) Close(ctx context.Context) error { return s.pool.Close(ctx) }
