@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/signal"
@@ -32,7 +33,7 @@ func main() {
 	server := flag.String("server", "http://127.0.0.1:8080", "Parley server URL")
 	convs := flag.Int("conversations", 1000, "concurrent conversations (one customer each)")
 	dur := flag.Duration("duration", 20*time.Second, "how long to hold the load")
-	think := flag.Duration("think", 0, "pause between a customer's messages")
+	think := flag.Duration("think", 0, "mean pause between a customer's messages (jittered ±50%, starts staggered)")
 	pack := flag.String("pack", "bank", "knowledge pack")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -67,6 +68,10 @@ func main() {
 			defer wg.Done()
 			var mine []time.Duration
 			bad := 0
+			rng := rand.New(rand.NewPCG(uint64(i), 7))
+			if *think > 0 { // customers do not all start typing at the same instant
+				time.Sleep(time.Duration(rng.Int64N(int64(*think))))
+			}
 			for n := i; ctx.Err() == nil; n++ {
 				body, _ := json.Marshal(map[string]string{"text": texts[n%len(texts)]})
 				t0 := time.Now()
@@ -87,7 +92,7 @@ func main() {
 				}
 				mine = append(mine, time.Since(t0))
 				if *think > 0 {
-					time.Sleep(*think)
+					time.Sleep(*think/2 + time.Duration(rng.Int64N(int64(*think))))
 				}
 			}
 			mu.Lock()
