@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 )
@@ -120,3 +121,24 @@ type Blobs interface {
 
 // ErrTooLarge is returned by Blobs.Put when the data exceeds the limit.
 var ErrTooLarge = errors.New("store: too large")
+
+// DecodeColumns fills a conversation's JSON columns (state, csat, handoff) as a backend read them;
+// empty columns stay unset.
+func (c *Conversation) DecodeColumns(state, csat, handoff []byte) error {
+	if len(state) > 0 {
+		c.State = state
+	}
+	if len(csat) > 0 {
+		c.CSAT = new(CSAT)
+		if err := json.Unmarshal(csat, c.CSAT); err != nil {
+			return fmt.Errorf("decode csat of %q: %w", c.ID, err)
+		}
+	}
+	if len(handoff) > 0 {
+		c.Handoff = new(Handoff)
+		if err := json.Unmarshal(handoff, c.Handoff); err != nil {
+			return fmt.Errorf("decode handoff of %q: %w", c.ID, err)
+		}
+	}
+	return nil
+}

@@ -267,20 +267,8 @@ func scanConversation(r scanner) (*store.Conversation, error) {
 		t := fromNanos(resolved.Int64)
 		c.ResolvedAt = &t
 	}
-	if len(state) > 0 {
-		c.State = state
-	}
-	if len(csat) > 0 {
-		c.CSAT = new(store.CSAT)
-		if err := json.Unmarshal(csat, c.CSAT); err != nil {
-			return nil, fmt.Errorf("decode csat of %q: %w", c.ID, err)
-		}
-	}
-	if len(handoff) > 0 {
-		c.Handoff = new(store.Handoff)
-		if err := json.Unmarshal(handoff, c.Handoff); err != nil {
-			return nil, fmt.Errorf("decode handoff of %q: %w", c.ID, err)
-		}
+	if err := c.DecodeColumns(state, csat, handoff); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }
