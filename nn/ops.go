@@ -155,6 +155,20 @@ func makeWindow(a attrs, in []int, kh, kw int) (window, error) {
 	return wd, nil
 }
 
+// filterWindow reads a convolution's constant filter [h,w,in,k] and the window it slides over the
+// input, checking that their channels agree.
+func filterWindow(a attrs, ins []*value) (*tensor, window, error) {
+	f, err := konst(ins[1], "filter")
+	if err != nil {
+		return nil, window{}, err
+	}
+	if len(f.shape) != 4 || f.shape[2] != ins[0].shape[len(ins[0].shape)-1] {
+		return nil, window{}, fmt.Errorf("%w: filter %v for input %v", ErrFormat, f.shape, ins[0].shape)
+	}
+	wd, err := makeWindow(a, ins[0].shape, f.shape[0], f.shape[1])
+	return f, wd, err
+}
+
 func konst(v *value, what string) (*tensor, error) {
 	if v.konst == nil {
 		return nil, fmt.Errorf("%w: %s must be a constant", ErrUnsupported, what)
@@ -223,14 +237,7 @@ func buildOp(m *Model, n *nodeJSON, a attrs, ins []*value, out *value) (func() s
 		if err := need(2); err != nil {
 			return nil, err
 		}
-		f, err := konst(ins[1], "filter")
-		if err != nil {
-			return nil, err
-		}
-		if len(f.shape) != 4 || f.shape[2] != ins[0].shape[len(ins[0].shape)-1] {
-			return nil, fmt.Errorf("%w: filter %v for input %v", ErrFormat, f.shape, ins[0].shape)
-		}
-		wd, err := makeWindow(a, ins[0].shape, f.shape[0], f.shape[1])
+		f, wd, err := filterWindow(a, ins)
 		if err != nil {
 			return nil, err
 		}
@@ -259,14 +266,7 @@ func buildOp(m *Model, n *nodeJSON, a attrs, ins []*value, out *value) (func() s
 		if err := need(2); err != nil {
 			return nil, err
 		}
-		f, err := konst(ins[1], "filter")
-		if err != nil {
-			return nil, err
-		}
-		if len(f.shape) != 4 || f.shape[2] != ins[0].shape[len(ins[0].shape)-1] {
-			return nil, fmt.Errorf("%w: filter %v for input %v", ErrFormat, f.shape, ins[0].shape)
-		}
-		wd, err := makeWindow(a, ins[0].shape, f.shape[0], f.shape[1])
+		f, wd, err := filterWindow(a, ins)
 		if err != nil {
 			return nil, err
 		}
