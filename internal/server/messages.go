@@ -431,7 +431,7 @@ func problems(items []media.Item, obs []perception.Observation, errs []error) st
 				continue
 			}
 			switch {
-			case errors.Is(e, media.ErrEmpty) || strings.Contains(e.Error(), "silent"):
+			case errors.Is(e, media.ErrEmpty): // media.ErrSilent too
 				return "I didn't hear anything in that recording."
 			case errors.Is(e, media.ErrTooLarge):
 				return fmt.Sprintf("That %s is too long for me to process.", it.Kind)

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"hash/crc32"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -44,6 +46,9 @@ func newFixture(t *testing.T, dataDir string, opts server.Options) *fixture {
 	cfg.DataDir = dataDir
 	cfg.Limits.ImageBytes = 1 << 20
 	cfg.Webhooks = map[string]string{"bank_core": "http://127.0.0.1:1/core"}
+	if opts.Logger == nil && !testing.Verbose() {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	if opts.Stages == nil {
 		lib := mustPacks(t)
 		stages, _, err := perception.Build(perception.Env{Packs: lib, DataDir: dataDir}, []string{"text.nlu"})
@@ -415,4 +420,38 @@ func mustStage(t *testing.T, id string) perception.Stage {
 		t.Fatalf("%s: %v", id, err)
 	}
 	return stages[0]
+}
+
+// deafStage fails every audio part the way the decoder fails on silence or garbage.
+type deafStage struct{ err error }
+
+func (deafStage) Name() string              { return "test.deaf" }
+func (deafStage) Accepts(k media.Kind) bool { return k == media.Audio }
+func (d deafStage) Process(context.Context, media.Item, perception.Expectation) ([]perception.Observation, error) {
+	return nil, d.err
+}
+
+func TestUnusableAudioIsExplained(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"silence", fmt.Errorf("decode: %w", media.ErrSilent), "didn't hear anything"},
+		{"garbage", fmt.Errorf("decode: %w", media.ErrCorrupt), "couldn't play that audio"},
+		{"too long", fmt.Errorf("decode: %w", media.ErrTooLarge), "too long"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, t.TempDir(), server.Options{Stages: []perception.Stage{deafStage{tc.err}}})
+			id := f.conversation("bank")
+			body, ct := multipartBody(t, nil, map[string][]byte{"audio": append([]byte("RIFF\x24\x00\x00\x00WAVE"), make([]byte, 64)...)})
+			req, _ := http.NewRequest("POST", f.http.URL+"/v1/conversations/"+id+"/messages", body)
+			req.Header.Set("Content-Type", ct)
+			code, b := f.do(req)
+			if code != 200 || !strings.Contains(string(b), tc.want) {
+				t.Fatalf("%d %s", code, b)
+			}
+		})
+	}
 }
