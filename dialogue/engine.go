@@ -231,8 +231,15 @@ func (t *turn) respond() {
 		}
 		return
 	}
-	if strong && in.Reply != "" && t.answer == "" {
-		t.say(in.Reply)
+	// A question on the side (opening hours in the middle of a deposit) is answered, and the flow
+	// picks up where it was.
+	if strong && t.answer == "" && !t.fillsExpected() {
+		switch {
+		case in.Reply != "":
+			t.say(in.Reply)
+		case in.Article != "":
+			t.article(in.Article)
+		}
 	}
 	t.advance()
 }

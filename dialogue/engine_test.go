@@ -197,3 +197,14 @@ func TestHandoffSummary(t *testing.T) {
 		t.Fatalf("handoff %+v", out.Handoff)
 	}
 }
+
+func TestSideQuestionKeepsTheFlow(t *testing.T) {
+	e := engine(t)
+	st := dialogue.NewState("bank")
+	turn(t, e, st, intent("dispute_charge", 0.9, media.ModText))
+	out := turn(t, e, st, intent("hours", 0.9, media.ModText))
+	r := text(out.Reply)
+	if st.Skill != "dispute_charge" || !strings.Contains(r, "Saturday") || !strings.Contains(r, "amount of the charge") {
+		t.Fatalf("skill %q reply %q", st.Skill, r)
+	}
+}
