@@ -73,12 +73,33 @@ func (cc *convCache) put(id string, cv *conv) *conv {
 		return e.Value.(*conv)
 	}
 	cc.items[id] = cc.order.PushFront(cv)
-	for cc.order.Len() > cc.max {
-		old := cc.order.Back()
-		cc.order.Remove(old)
-		delete(cc.items, old.Value.(*conv).c.ID)
+	for e := cc.order.Back(); e != nil && cc.order.Len() > cc.max; {
+		prev := e.Prev()
+		if old := e.Value.(*conv); old.idle() {
+			cc.order.Remove(e)
+			delete(cc.items, old.c.ID)
+		}
+		e = prev
 	}
 	return cv
+}
+
+// idle reports whether the conversation has no turn running and nothing on its way to the store,
+// so that dropping it from memory loses nothing.
+func (cv *conv) idle() bool {
+	if !cv.mu.TryLock() {
+		return false
+	}
+	defer cv.mu.Unlock()
+	if cv.written == nil {
+		return true
+	}
+	select {
+	case <-cv.written:
+		return true
+	default:
+		return false
+	}
 }
 
 // load returns the conversation, from the cache or the store.
