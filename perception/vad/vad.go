@@ -14,6 +14,10 @@ type Config struct {
 	Rate int
 	// EndSilence is the trailing silence that ends an utterance (default 600 ms).
 	EndSilence time.Duration
+	// PauseSilence, when set and shorter than EndSilence, reports a SpeechPause after this much
+	// trailing silence, so the caller can judge whether the utterance is already complete and
+	// end it early with End (default 0: no pause events).
+	PauseSilence time.Duration
 	// MinSpeech is the shortest speech kept as an utterance; shorter bursts are noise (default 120 ms).
 	MinSpeech time.Duration
 	// PreRoll is audio kept before the detected onset, so the first sound is not clipped (default 300 ms).
@@ -53,6 +57,9 @@ type EventType int
 const (
 	SpeechStart EventType = iota + 1
 	SpeechEnd
+	// SpeechPause reports PauseSilence of trailing silence inside an utterance; it carries the
+	// utterance so far, trimmed as a SpeechEnd would be. Speech may still resume.
+	SpeechPause
 )
 
 // Event is a change in the stream. A SpeechEnd carries the utterance's samples, from just before
@@ -161,20 +168,33 @@ func (d *Detector) step(f []int16) (Event, bool) {
 		d.silent++
 		d.track(db)
 	}
+	if p := d.framesOf(d.cfg.PauseSilence); p > 0 && d.silent == p && p < d.framesOf(d.cfg.EndSilence) && d.ms(d.voiced) >= d.cfg.MinSpeech {
+		return Event{Type: SpeechPause, At: d.ms(int(d.endAt)), Utterance: d.trimmed()}, true
+	}
 	if d.silent >= d.framesOf(d.cfg.EndSilence) || len(d.utt) >= d.framesOf(d.cfg.MaxUtterance)*d.frame {
 		return d.finish()
 	}
 	return Event{}, false
 }
 
-// finish closes the utterance, trimming trailing silence to 200 ms.
-func (d *Detector) finish() (Event, bool) {
-	d.speaking = false
+// End ends the utterance in progress now, as if its trailing silence had run out; it returns
+// what Flush returns. Use it after a SpeechPause when the utterance is judged complete.
+func (d *Detector) End() (Event, bool) { return d.Flush() }
+
+// trimmed returns the utterance so far with its trailing silence trimmed to 200 ms.
+func (d *Detector) trimmed() []int16 {
 	tail := int(d.frames-d.endAt) - 20
 	utt := d.utt
 	if tail > 0 && tail*d.frame < len(utt) {
 		utt = utt[:len(utt)-tail*d.frame]
 	}
+	return utt[:len(utt):len(utt)]
+}
+
+// finish closes the utterance, trimming trailing silence to 200 ms.
+func (d *Detector) finish() (Event, bool) {
+	d.speaking = false
+	utt := d.trimmed()
 	d.utt = nil
 	d.silent = 0
 	if d.ms(d.voiced) < d.cfg.MinSpeech {

@@ -121,3 +121,42 @@ func BenchmarkDetector(b *testing.B) {
 		d.Write(s)
 	}
 }
+
+func TestPauseThenEnd(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	a := speak(t, "yes")
+	var s []int16
+	s = append(s, make([]int16, 8000)...)
+	s = append(s, a...)
+	s = append(s, make([]int16, 16000)...)
+	s = mix(r, s, 30)
+	d := New(Config{PauseSilence: 250 * time.Millisecond})
+	var pause, end *Event
+	for len(s) > 0 && end == nil {
+		n := min(len(s), 320)
+		for _, e := range d.Write(s[:n]) {
+			switch e.Type {
+			case SpeechPause:
+				pause = &e
+				if ev, ok := d.End(); ok {
+					end = &ev
+				}
+			case SpeechEnd:
+				t.Fatal("utterance ended by its full silence, not by the pause")
+			}
+		}
+		s = s[n:]
+	}
+	if pause == nil || end == nil {
+		t.Fatalf("pause %v, end %v", pause != nil, end != nil)
+	}
+	if len(pause.Utterance) != len(end.Utterance) || pause.At != end.At {
+		t.Errorf("pause %d samples at %s, end %d samples at %s", len(pause.Utterance), pause.At, len(end.Utterance), end.At)
+	}
+	if got, want := len(end.Utterance), len(a); got < want-1600 || got > want+8000 {
+		t.Errorf("utterance %d samples, want about %d", got, want)
+	}
+	if d.Speaking() {
+		t.Error("still speaking after End")
+	}
+}
