@@ -26,6 +26,9 @@ func TestConvCacheKeepsBusyConversations(t *testing.T) {
 	close(pending.written)
 	busy.mu.Unlock()
 	cc.put("e", mk("e"))
+	if cc.get("e") == nil {
+		t.Fatal("the conversation just added was dropped")
+	}
 	if n := cc.order.Len(); n != 2 {
 		t.Fatalf("%d conversations cached, want 2", n)
 	}

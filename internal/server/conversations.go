@@ -72,8 +72,11 @@ func (cc *convCache) put(id string, cv *conv) *conv {
 	if e, ok := cc.items[id]; ok {
 		return e.Value.(*conv)
 	}
-	cc.items[id] = cc.order.PushFront(cv)
-	for e := cc.order.Back(); e != nil && cc.order.Len() > cc.max; {
+	front := cc.order.PushFront(cv)
+	cc.items[id] = front
+	// The new entry is never the one dropped: callers hold it, and a second copy of one
+	// conversation would let two turns run at once.
+	for e := cc.order.Back(); e != nil && e != front && cc.order.Len() > cc.max; {
 		prev := e.Prev()
 		if old := e.Value.(*conv); old.idle() {
 			cc.order.Remove(e)
