@@ -79,6 +79,8 @@ type turn struct {
 	crops   map[string]*perception.Attachment
 	// noted lists the slots this message gave a value, to acknowledge them.
 	noted []string
+	// empathy acknowledges frustration or confusion the moment it is noticed.
+	empathy string
 	// doubts are the verification checks of a document that did not pass, in words.
 	doubts []string
 }
@@ -117,6 +119,9 @@ func (e *Engine) Turn(ctx context.Context, st *State, in Input) (Outcome, error)
 	st.Turns++
 	t.perceive()
 	t.respond()
+	if t.empathy != "" && !st.Handoff {
+		t.parts = append([]Part{{Type: "text", Text: t.empathy}}, t.parts...)
+	}
 	if t.style.OfferHuman && !st.Handoff && t.out.Handoff == nil {
 		t.say("If you'd rather, I can connect you with a person right now — just say \"agent\".")
 		t.parts = append(t.parts, Part{Type: "action", Text: "offer_human", Title: "Talk to a person"})
@@ -167,9 +172,16 @@ func (t *turn) perceive() {
 		}
 	}
 	failed := t.answer == "no" && st.Step == "guide" && st.Signals["failed_steps"]+1 >= 2
+	wasF, wasC := st.Affect.FrustrationHigh, st.Affect.ConfusionHigh
 	changed := st.UpdateAffect(obs, repeated, failed, t.now)
 	if !HasCue(obs) && !repeated && !failed && text != "" {
 		changed = st.CalmTurn(t.now) || changed
+	}
+	switch {
+	case st.Affect.FrustrationHigh && !wasF:
+		t.empathy = "I'm sorry this has been frustrating. Let's take it one small step at a time."
+	case st.Affect.ConfusionHigh && !wasC:
+		t.empathy = "Sorry, that wasn't clear. Let me put it more simply."
 	}
 	if st.Affect.FrustrationHigh {
 		st.Signals["turns_high"]++

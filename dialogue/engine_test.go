@@ -135,7 +135,10 @@ func TestFrustrationSlowsAndSimplifiesGuide(t *testing.T) {
 	if r1.Style.StepsPerMessage < 2 || !strings.Contains(r1.Text(), "Step 1") || !strings.Contains(r1.Text(), "Step 2") {
 		t.Fatalf("calm reply %+v", r1)
 	}
-	turn(t, e, st, answer("no", media.ModText), cue(0.9, 0))
+	r2 := turn(t, e, st, answer("no", media.ModText), cue(0.9, 0)).Reply
+	if !strings.Contains(r2.Text(), "sorry") {
+		t.Fatalf("frustration not acknowledged: %q", r2.Text())
+	}
 	r3 := turn(t, e, st, answer("no", media.ModText), cue(0.7, 0.8)).Reply
 	if st.Affect.Frustration <= 0.5 || r3.Style.RateWPM >= r1.Style.RateWPM || !r3.Style.Simplified || r3.Style.StepsPerMessage != 1 {
 		t.Fatalf("affect %+v style %+v", st.Affect, r3.Style)
