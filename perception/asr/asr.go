@@ -82,6 +82,7 @@ type Recognizer struct {
 	lmDir  string
 	mu     sync.Mutex
 	lms    map[string]lmFile
+	recent []cached // the last decodes, so an utterance judged complete is not decoded twice
 	closed bool
 }
 
@@ -256,6 +257,12 @@ func safeName(s string) string {
 
 // Recognize transcribes 16 kHz mono speech given what the dialogue expects.
 func (r *Recognizer) Recognize(ctx context.Context, pcm media.PCM, e perception.Expectation) (Result, error) {
+	return r.recognize(ctx, pcm, e, false)
+}
+
+// recognize is Recognize; keep leaves the readings for the next recognize of the same samples
+// under the same expectation, which takes them instead of decoding again.
+func (r *Recognizer) recognize(ctx context.Context, pcm media.PCM, e perception.Expectation, keep bool) (Result, error) {
 	if pcm.Rate != media.SpeechRate {
 		return Result{}, fmt.Errorf("asr: audio at %d Hz, want %d", pcm.Rate, media.SpeechRate)
 	}
@@ -263,14 +270,21 @@ func (r *Recognizer) Recognize(ctx context.Context, pcm media.PCM, e perception.
 	if maxN := int(r.cfg.MaxSpeech.Seconds() * media.SpeechRate); len(samples) > maxN {
 		samples = samples[:maxN]
 	}
-	d, err := r.acquire(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	g, l, err := r.decode(d, samples, e)
-	r.pool <- d
-	if err != nil {
-		return Result{}, err
+	key := expectKey(e)
+	g, l, ok := r.take(samples, key)
+	if !ok {
+		d, err := r.acquire(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		g, l, err = r.decode(d, samples, e)
+		r.pool <- d
+		if err != nil {
+			return Result{}, err
+		}
+		if keep {
+			r.keep(samples, key, g, l)
+		}
 	}
 	res := choose(g, l)
 	if r.cfg.Cloud != nil && (res.Low || res.Search == "lm") {

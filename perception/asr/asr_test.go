@@ -193,3 +193,47 @@ func TestRecognizeFallsBackToCloud(t *testing.T) {
 		t.Fatalf("got %+v, %v", res, err)
 	}
 }
+
+func TestCompleteAnswer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decodes speech")
+	}
+	rec := recognizer(t)
+	cases := []struct {
+		say    string
+		expect perception.Expectation
+		want   bool
+	}{
+		{"yes that's right", perception.Expectation{Type: "yesno"}, true},
+		{"no", perception.Expectation{Type: "yesno"}, true},
+		{"one thousand two hundred dollars", perception.Expectation{Type: "amount", Pack: "bank"}, true},
+		{"twelve fifty", perception.Expectation{Type: "amount", Pack: "bank"}, false},
+		{"four five one two", perception.Expectation{Type: "digits", Pack: "bank"}, false},
+		{"I want to deposit a check", perception.Expectation{Pack: "bank"}, false},
+		{"I want to deposit a check", perception.Expectation{Type: "yesno", Pack: "bank"}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.say+" "+tc.expect.Type, func(t *testing.T) {
+			pcm := speak(t, tc.say)
+			if got := rec.Complete(context.Background(), pcm, tc.expect); got != tc.want {
+				t.Errorf("Complete(%q, %s) = %v, want %v", tc.say, tc.expect.Type, got, tc.want)
+			}
+			kept := func() int {
+				rec.mu.Lock()
+				defer rec.mu.Unlock()
+				return len(rec.recent)
+			}
+			if n := kept(); n != 1 && tc.expect.Type != "" && tc.expect.Type != "digits" {
+				t.Errorf("%d readings kept after Complete, want 1", n)
+			}
+			// The stage's decode of the same speech as a WAV item takes the kept readings.
+			item := media.Item{Kind: media.Audio, Modality: media.ModVoice, Data: media.EncodeWAV(pcm), ContentType: "audio/wav"}
+			if obs, err := NewStageWith(rec).Process(context.Background(), item, tc.expect); err != nil || len(obs) != 1 {
+				t.Fatalf("process: %v %v", obs, err)
+			}
+			if n := kept(); n != 0 {
+				t.Errorf("%d readings left after the stage took them", n)
+			}
+		})
+	}
+}

@@ -85,3 +85,9 @@ func (s *Stage) Process(ctx context.Context, item media.Item, e perception.Expec
 		},
 	}}, nil
 }
+
+// Complete reports whether live speech so far already answers e in full; see Recognizer.Complete.
+// Processing the same speech as a WAV item afterwards reuses its decode.
+func (s *Stage) Complete(ctx context.Context, pcm media.PCM, e perception.Expectation) bool {
+	return s.rec.Complete(ctx, pcm, e)
+}
