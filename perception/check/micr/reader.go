@@ -199,6 +199,7 @@ func Read(img image.Image) (Line, error) {
 // advances scaleS pixels per local unit.
 type warp struct {
 	t0, t1, b0, b1, cx float64
+	s0, s1             float64   // shear: a point h below the band's middle row lies s(x)*h to the right
 	xs                 []float64 // source x of each strip column, and one past the end
 	f                  float64   // scale to the caller's pixels
 }
@@ -238,8 +239,69 @@ func (w *warp) srcX(X float64) float64 {
 func (w *warp) src(X, Y float64) (float64, float64) {
 	x := w.srcX(X)
 	top := w.t0 + w.t1*(x-w.cx)
-	y := top + (Y/scaleS-marginV)*w.unit(x)
+	u := w.unit(x)
+	y := top + (Y/scaleS-marginV)*u
+	x += (w.s0 + w.s1*(x-w.cx)) * (Y/scaleS - marginV - GlyphRows/2.0) * u
 	return x * w.f, y * w.f
+}
+
+// sheared returns a copy of w whose shear is fitted through the slant of each read character's
+// vertical strokes, or nil when the characters show none: a check photographed at an angle leans
+// its glyphs by different amounts along the line.
+func (w *warp) sheared(ink plane, chars []placed) *warp {
+	var n, sx, sy, sxx, sxy float64
+	for _, c := range chars {
+		if c.score < 0.5 {
+			continue
+		}
+		xa, xb := w.srcX(float64(c.x0)), w.srcX(float64(c.x1))
+		xc := (xa + xb) / 2
+		top, bot := w.t0+w.t1*(xc-w.cx), w.b0+w.b1*(xc-w.cx)
+		h := bot - top
+		mid := (top + bot) / 2
+		x0 := int(xa - h/3)
+		prof := make([]float64, int(xb+h/3)-x0+1)
+		bestS, bestV := 0.0, -1.0
+		for s := -0.3; s <= 0.301; s += 0.03 {
+			for i := range prof {
+				prof[i] = 0
+			}
+			for y := max(int(top), 0); y <= min(int(bot), ink.h-1); y++ {
+				dx := s * (float64(y) - mid)
+				for x := max(x0, 0); x < min(x0+len(prof), ink.w); x++ {
+					if k := int(math.Round(float64(x)-dx)) - x0; k >= 0 && k < len(prof) {
+						prof[k] += float64(ink.p[y*ink.w+x])
+					}
+				}
+			}
+			var v float64
+			for _, p := range prof {
+				v += p * p
+			}
+			if v > bestV {
+				bestS, bestV = s, v
+			}
+		}
+		x := xc - w.cx
+		n++
+		sx += x
+		sy += bestS
+		sxx += x * x
+		sxy += x * bestS
+	}
+	if n < 4 {
+		return nil
+	}
+	nw := *w
+	nw.xs = nil
+	if den := n*sxx - sx*sx; math.Abs(den) > 1e-9 {
+		nw.s1 = (n*sxy - sx*sy) / den
+	}
+	nw.s0 = (sy - nw.s1*sx) / n
+	if math.Abs(nw.s0) < 0.02 && math.Abs(nw.s1*w.cx) < 0.02 {
+		return nil
+	}
+	return &nw
 }
 
 func (w *warp) box(X0, Y0, X1, Y1 float64) image.Rectangle {
@@ -518,7 +580,7 @@ func (w *warp) fromChars(ink plane, chars []placed) *warp {
 		b := (n*sxy - sx*sy) / den
 		return (sy - b*sx) / n, b
 	}
-	nw := &warp{cx: w.cx, f: w.f}
+	nw := &warp{cx: w.cx, f: w.f, s0: w.s0, s1: w.s1}
 	nw.t0, nw.t1 = fit(func(p obs) float64 { return p.top })
 	nw.b0, nw.b1 = fit(func(p obs) float64 { return p.bot })
 	if h, nh := w.b0-w.t0, nw.b0-nw.t0; nh < 0.7*h || nh > 1.4*h {
@@ -552,6 +614,11 @@ func readBand(ink plane, bd band, t, f float64) (Line, float64, bool) {
 			break
 		}
 		chars, score, a = c2, s2, b
+	}
+	if b := a.sheared(ink, chars); b != nil && b.build(ink.w) {
+		if c2, s2 := classify(b.strip(ink)); s2 > score+0.05 {
+			chars, score, a = c2, s2, b
+		}
 	}
 	if len(chars) == 0 {
 		return Line{}, 0, false
