@@ -50,12 +50,26 @@ type DetailTurner interface {
 	TurnDetail(ctx context.Context, conversationID string, items []media.Item) (TurnResult, error)
 }
 
+// Endpointer is optionally implemented by a Turner (or set in Options) that can tell from the
+// speech so far and what the conversation waits for whether the customer has finished: a whole
+// yes or no, a full amount. Such an utterance ends after PauseSilence instead of EndSilence.
+// Complete is called on the connection's reading goroutine and should answer within tens of
+// milliseconds; it gets at most PauseSilence to do so.
+type Endpointer interface {
+	Complete(ctx context.Context, conversationID string, utterance media.PCM) bool
+}
+
 // Options configure the handler. Zero fields take the defaults.
 type Options struct {
 	// MaxMessageBytes bounds one WebSocket message (default 2 MiB).
 	MaxMessageBytes int64
 	// EndSilence is the trailing silence that ends an utterance (default 600 ms).
 	EndSilence time.Duration
+	// PauseSilence is the trailing silence after which the Endpointer is asked whether the
+	// utterance is already complete (default 250 ms).
+	PauseSilence time.Duration
+	// Endpointer, when set, judges utterances complete; by default the Turner, if it is one.
+	Endpointer Endpointer
 	// MaxUtterance bounds one utterance (default 30 s).
 	MaxUtterance time.Duration
 	// TurnTimeout bounds one turn (default 30 s).
@@ -74,6 +88,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.EndSilence <= 0 {
 		o.EndSilence = 600 * time.Millisecond
+	}
+	if o.PauseSilence <= 0 {
+		o.PauseSilence = 250 * time.Millisecond
 	}
 	if o.MaxUtterance <= 0 {
 		o.MaxUtterance = 30 * time.Second
@@ -107,8 +124,16 @@ func Handler(t Turner, opts Options) http.Handler {
 			return // Accept has written the HTTP error
 		}
 		c.SetReadLimit(opts.MaxMessageBytes)
-		s := &session{t: t, opts: opts, id: id, c: c, rate: media.SpeechRate,
-			det:   vad.New(vad.Config{EndSilence: opts.EndSilence, MaxUtterance: opts.MaxUtterance}),
+		ep := opts.Endpointer
+		if e, ok := t.(Endpointer); ok && ep == nil {
+			ep = e
+		}
+		vc := vad.Config{EndSilence: opts.EndSilence, MaxUtterance: opts.MaxUtterance}
+		if ep != nil {
+			vc.PauseSilence = opts.PauseSilence
+		}
+		s := &session{t: t, opts: opts, id: id, c: c, rate: media.SpeechRate, ep: ep,
+			det:   vad.New(vc),
 			turns: make(chan []media.Item, queueDepth), frames: make(chan struct{}, 1)}
 		err = s.run(r.Context())
 		status := websocket.CloseStatus(err)
@@ -134,6 +159,7 @@ type session struct {
 	c    *websocket.Conn
 	rate int
 	det  *vad.Detector
+	ep   Endpointer // nil: utterances end after EndSilence only
 
 	turns  chan []media.Item
 	frames chan struct{} // one camera frame in flight at a time
@@ -242,7 +268,19 @@ func (s *session) audio(ctx context.Context, data []byte) error {
 		}
 		samples = media.Resample(f, s.rate, media.SpeechRate)
 	}
-	for _, ev := range s.det.Write(samples) {
+	evs := s.det.Write(samples)
+	for i, ev := range evs {
+		if ev.Type == vad.SpeechPause {
+			// Only a pause that is the latest event can still end its utterance early.
+			if i < len(evs)-1 || !s.complete(ctx, ev) {
+				continue
+			}
+			end, ok := s.det.End()
+			if !ok {
+				continue
+			}
+			ev = end
+		}
 		switch ev.Type {
 		case vad.SpeechStart:
 			if err := s.send(ctx, map[string]any{"type": "vad", "speaking": true}); err != nil {
@@ -264,6 +302,13 @@ func (s *session) audio(ctx context.Context, data []byte) error {
 		}
 	}
 	return nil
+}
+
+// complete asks the Endpointer whether the utterance so far is a whole answer.
+func (s *session) complete(ctx context.Context, ev vad.Event) bool {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.PauseSilence)
+	defer cancel()
+	return s.ep.Complete(ctx, s.id, media.PCM{Samples: ev.Utterance, Rate: media.SpeechRate})
 }
 
 func (s *session) utterance(ctx context.Context, ev vad.Event) {
