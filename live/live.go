@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,8 +54,7 @@ type DetailTurner interface {
 // Endpointer is optionally implemented by a Turner (or set in Options) that can tell from the
 // speech so far and what the conversation waits for whether the customer has finished: a whole
 // yes or no, a full amount. Such an utterance ends after PauseSilence instead of EndSilence.
-// Complete is called on the connection's reading goroutine and should answer within tens of
-// milliseconds; it gets at most PauseSilence to do so.
+// Complete runs in its own goroutine and gets at most PauseSilence to answer.
 type Endpointer interface {
 	Complete(ctx context.Context, conversationID string, utterance media.PCM) bool
 }
@@ -65,8 +65,8 @@ type Options struct {
 	MaxMessageBytes int64
 	// EndSilence is the trailing silence that ends an utterance (default 600 ms).
 	EndSilence time.Duration
-	// PauseSilence is the trailing silence after which the Endpointer is asked whether the
-	// utterance is already complete (default 250 ms).
+	// PauseSilence is the trailing silence after which an utterance the Endpointer judges
+	// complete ends (default 250 ms); it is asked 150 ms earlier, so its answer is ready.
 	PauseSilence time.Duration
 	// Endpointer, when set, judges utterances complete; by default the Turner, if it is one.
 	Endpointer Endpointer
@@ -130,7 +130,7 @@ func Handler(t Turner, opts Options) http.Handler {
 		}
 		vc := vad.Config{EndSilence: opts.EndSilence, MaxUtterance: opts.MaxUtterance}
 		if ep != nil {
-			vc.PauseSilence = opts.PauseSilence
+			vc.PauseSilence = max(opts.PauseSilence-lookahead, 50*time.Millisecond)
 		}
 		s := &session{t: t, opts: opts, id: id, c: c, rate: media.SpeechRate, ep: ep,
 			det:   vad.New(vc),
@@ -161,6 +161,10 @@ type session struct {
 	det  *vad.Detector
 	ep   Endpointer // nil: utterances end after EndSilence only
 
+	judging chan bool      // the Endpointer's verdict on the current pause; nil when not asked
+	judged  []int16        // the utterance up to that pause
+	bg      sync.WaitGroup // Endpointer calls in flight
+
 	turns  chan []media.Item
 	frames chan struct{} // one camera frame in flight at a time
 
@@ -188,6 +192,7 @@ func (s *session) run(ctx context.Context) error {
 		close(s.turns)
 		wg.Wait()
 		cancel()
+		s.bg.Wait()
 	}()
 	wg.Add(1)
 	go func() {
@@ -268,19 +273,12 @@ func (s *session) audio(ctx context.Context, data []byte) error {
 		}
 		samples = media.Resample(f, s.rate, media.SpeechRate)
 	}
-	evs := s.det.Write(samples)
-	for i, ev := range evs {
+	for _, ev := range s.det.Write(samples) {
 		if ev.Type == vad.SpeechPause {
-			// Only a pause that is the latest event can still end its utterance early.
-			if i < len(evs)-1 || !s.complete(ctx, ev) {
-				continue
-			}
-			end, ok := s.det.End()
-			if !ok {
-				continue
-			}
-			ev = end
+			s.ask(ctx, ev)
+			continue
 		}
+		s.judging = nil
 		switch ev.Type {
 		case vad.SpeechStart:
 			if err := s.send(ctx, map[string]any{"type": "vad", "speaking": true}); err != nil {
@@ -301,14 +299,44 @@ func (s *session) audio(ctx context.Context, data []byte) error {
 			s.utterance(ctx, ev)
 		}
 	}
+	if s.judging != nil && s.det.Silence() >= s.opts.PauseSilence {
+		select {
+		case done := <-s.judging:
+			s.judging = nil
+			if !done {
+				break // not a whole answer yet: wait for the full trailing silence
+			}
+			if ev, ok := s.det.End(); ok {
+				// The turn gets the very samples judged, so their decode is reused.
+				ev.Utterance = s.judged
+				if err := s.send(ctx, map[string]any{"type": "vad", "speaking": false}); err != nil {
+					return err
+				}
+				s.utterance(ctx, ev)
+			}
+		default: // still judging; look again with the next chunk
+		}
+	}
 	return nil
 }
 
-// complete asks the Endpointer whether the utterance so far is a whole answer.
-func (s *session) complete(ctx context.Context, ev vad.Event) bool {
-	ctx, cancel := context.WithTimeout(ctx, s.opts.PauseSilence)
-	defer cancel()
-	return s.ep.Complete(ctx, s.id, media.PCM{Samples: ev.Utterance, Rate: media.SpeechRate})
+// lookahead is how long before PauseSilence runs out the Endpointer is asked, so its answer is
+// ready when the pause is long enough to end the utterance.
+const lookahead = 150 * time.Millisecond
+
+// ask starts judging in the background whether the utterance so far, up to a pause, is a whole
+// answer; audio collects the verdict once the pause lasts PauseSilence. A later pause replaces it.
+func (s *session) ask(ctx context.Context, ev vad.Event) {
+	verdict := make(chan bool, 1)
+	s.judging, s.judged = verdict, slices.Clone(ev.Utterance)
+	pcm := media.PCM{Samples: s.judged, Rate: media.SpeechRate}
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		ctx, cancel := context.WithTimeout(ctx, s.opts.PauseSilence)
+		defer cancel()
+		verdict <- s.ep.Complete(ctx, s.id, pcm)
+	}()
 }
 
 func (s *session) utterance(ctx context.Context, ev vad.Event) {

@@ -138,6 +138,9 @@ func TestPauseThenEnd(t *testing.T) {
 			switch e.Type {
 			case SpeechPause:
 				pause = &e
+				if got := d.Silence(); got < 250*time.Millisecond {
+					t.Errorf("silence %s at the pause", got)
+				}
 				if ev, ok := d.End(); ok {
 					end = &ev
 				}
