@@ -232,3 +232,58 @@ func TestLiveRejectsOversizedMessages(t *testing.T) {
 		t.Fatalf("got %v, want close 1009", err)
 	}
 }
+
+// completeTurner is a fakeTurner whose Endpointer judges every utterance complete.
+type completeTurner struct {
+	fakeTurner
+	asked int
+}
+
+func (c *completeTurner) Complete(ctx context.Context, id string, pcm media.PCM) bool {
+	c.mu.Lock()
+	c.asked++
+	c.mu.Unlock()
+	return len(pcm.Samples) > 0 && pcm.Rate == media.SpeechRate
+}
+
+func TestLiveEndsCompleteAnswerEarly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams speech through a WebSocket")
+	}
+	utter := speak(t, "yes")
+	ct := &completeTurner{fakeTurner: fakeTurner{audio: media.EncodeWAV(media.PCM{Rate: 16000, Samples: make([]int16, 1600)})}}
+	mux := http.NewServeMux()
+	// The full trailing silence is longer than the stream: only the early end can answer.
+	mux.Handle("GET /v1/conversations/{id}/live", Handler(ct, Options{EndSilence: 10 * time.Second}))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	ctx := context.Background()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/v1/conversations/c1/live", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	c.SetReadLimit(8 << 20)
+	next(t, ctx, c, is("ready"))
+	sendAudio(t, ctx, c, make([]int16, 8000))
+	sendAudio(t, ctx, c, utter)
+	// A second of silence at the pace of a microphone, so the verdict comes back within it.
+	for range 50 {
+		sendAudio(t, ctx, c, make([]int16, 320))
+		time.Sleep(20 * time.Millisecond)
+	}
+	next(t, ctx, c, is("reply"))
+	next(t, ctx, c, is("binary"))
+	ct.mu.Lock()
+	defer ct.mu.Unlock()
+	if ct.asked == 0 || len(ct.turns) != 1 {
+		t.Fatalf("asked %d times, %d turns", ct.asked, len(ct.turns))
+	}
+	pcm, err := media.DecodeAudio(ctx, ct.turns[0][0].Data, media.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, want := pcm.Duration(), time.Duration(len(utter))*time.Second/16000; d < want-100*time.Millisecond || d > want+500*time.Millisecond {
+		t.Errorf("utterance lasts %s, speech %s", d, want)
+	}
+}
