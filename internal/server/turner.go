@@ -7,6 +7,7 @@ import (
 	"github.com/parleyhq/parley/dialogue"
 	"github.com/parleyhq/parley/live"
 	"github.com/parleyhq/parley/media"
+	"github.com/parleyhq/parley/perception"
 	"github.com/parleyhq/parley/store"
 )
 
@@ -78,4 +79,30 @@ func (s *Server) Affect(conversationID string) dialogue.Affect {
 	cv.mu.Lock()
 	defer cv.mu.Unlock()
 	return cv.state.Affect
+}
+
+// completer is implemented by a speech stage that can tell whether live speech already answers
+// what the dialogue waits for.
+type completer interface {
+	Complete(ctx context.Context, pcm media.PCM, e perception.Expectation) bool
+}
+
+var _ live.Endpointer = (*Server)(nil)
+
+// Complete implements live.Endpointer: the utterance is a whole answer to the conversation's
+// current expectation (a yes or no, a full amount), so the live stream need not wait longer.
+func (s *Server) Complete(ctx context.Context, conversationID string, pcm media.PCM) bool {
+	cv, err := s.load(ctx, conversationID)
+	if err != nil {
+		return false
+	}
+	cv.mu.Lock()
+	expect := cv.state.Expect
+	cv.mu.Unlock()
+	for _, st := range s.pipeline.Stages() {
+		if c, ok := st.(completer); ok && c.Complete(ctx, pcm, expect) {
+			return true
+		}
+	}
+	return false
 }
