@@ -58,10 +58,10 @@ func TestGeneratedChecks(t *testing.T) {
 		fmt.Printf("%-12s %3d/%3d exact  %6.1f ms/check\n", d, ok, n, float64(spent.Milliseconds())/float64(n))
 	}
 	fmt.Printf("all          %3d/%3d exact (%.1f%%)\n", okAll, total, 100*float64(okAll)/float64(total))
-	// Measured at 20 checks per degradation: 94.6% of lines exact over all thirteen, 97.1%
-	// without perspective (65%: the reader does not rectify; the check reader does first).
-	if rate := float64(okAll) / float64(total); rate < 0.9 {
-		t.Errorf("%d/%d MICR lines exact; want at least 90%%", okAll, total)
+	// Measured at 20 checks per degradation: 98.1% of lines exact over all thirteen (255/260;
+	// perspective and photo 19/20, jpeg30 17/20, the rest 20/20).
+	if rate := float64(okAll) / float64(total); rate < 0.95 {
+		t.Errorf("%d/%d MICR lines exact; want at least 95%%", okAll, total)
 	}
 }
 

@@ -52,9 +52,13 @@ type blurSpec struct {
 }
 
 // variants adds shapes the reader accepts for a glyph besides the standard one: some E-13B fonts
-// set the dash at the top of the band instead of its middle.
+// set the dash at the top of the band instead of its middle, and heavy print thickens the zero.
 var variants = []Glyph{
 	{Dash, 7, []Rect{r(0, 0, 5, 12), r(8, 0, 13, 12), r(16, 0, 21, 12)}},
+	// A heavily printed zero: walls a unit and a third thick, which the standard outline
+	// matches worse than the heavy lower half of an eight.
+	{'0', 7, []Rect{r(3, 0, 18, 4), r(3, 23, 18, 27), r(0, 3, 4, 24), r(17, 3, 21, 24),
+		r(1, 1, 5, 5), r(16, 1, 20, 5), r(1, 22, 5, 26), r(16, 22, 20, 26)}},
 }
 
 func templates() []template {
