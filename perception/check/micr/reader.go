@@ -55,6 +55,8 @@ type blurSpec struct {
 // set the dash at the top of the band instead of its middle, and heavy print thickens the zero.
 var variants = []Glyph{
 	{Dash, 7, []Rect{r(0, 0, 5, 12), r(8, 0, 13, 12), r(16, 0, 21, 12)}},
+	// An on-us symbol set lower, its bars and block starting together below the top of the band.
+	{OnUs, 7, []Rect{r(0, 5, 3, 19), r(6, 5, 9, 19), r(13, 5, 21, 12)}},
 	// A heavily printed zero: walls a unit and a third thick, which the standard outline
 	// matches worse than the heavy lower half of an eight.
 	{'0', 7, []Rect{r(3, 0, 18, 4), r(3, 23, 18, 27), r(0, 3, 4, 24), r(17, 3, 21, 24),
