@@ -57,6 +57,16 @@ var variants = []Glyph{
 	{Dash, 7, []Rect{r(0, 0, 5, 12), r(8, 0, 13, 12), r(16, 0, 21, 12)}},
 	// An on-us symbol set lower, its bars and block starting together below the top of the band.
 	{OnUs, 7, []Rect{r(0, 5, 3, 19), r(6, 5, 9, 19), r(13, 5, 21, 12)}},
+	// A six printed with the heavy lower bowl of the standard's magnetic design.
+	{'6', 6, []Rect{
+		r(0, 0, 11, 2), r(0, 2, 4, 3), r(7, 2, 11, 3), r(9, 2, 11, 7), r(0, 2, 2, 25),
+		r(0, 14, 3, 15), r(0, 15, 18, 18), r(0, 18, 5, 25), r(13, 18, 18, 25), r(0, 24, 18, 27),
+	}},
+	// A five with a heavy lower bowl, likewise.
+	{'5', 5, []Rect{
+		r(0, 0, 15, 2), r(0, 2, 4, 3), r(0, 2, 3, 4), r(0, 2, 2, 13), r(0, 11, 3, 12), r(0, 12, 4, 13),
+		r(0, 13, 15, 15), r(9, 15, 15, 25), r(7, 24, 15, 25), r(0, 25, 15, 27),
+	}},
 	// A heavily printed zero: walls a unit and a third thick, which the standard outline
 	// matches worse than the heavy lower half of an eight.
 	{'0', 7, []Rect{r(3, 0, 18, 4), r(3, 23, 18, 27), r(0, 3, 4, 24), r(17, 3, 21, 24),
