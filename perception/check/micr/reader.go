@@ -52,7 +52,8 @@ type blurSpec struct {
 }
 
 // variants adds shapes the reader accepts for a glyph besides the standard one: some E-13B fonts
-// set the dash at the top of the band instead of its middle, and heavy print thickens the zero.
+// set the dash at the top of the band instead of its middle, and real print sets the on-us symbol
+// lower and gives the zero, five and six heavier strokes than the outlines above.
 var variants = []Glyph{
 	{Dash, 7, []Rect{r(0, 0, 5, 12), r(8, 0, 13, 12), r(16, 0, 21, 12)}},
 	// An on-us symbol set lower, its bars and block starting together below the top of the band.
