@@ -1243,6 +1243,18 @@ func (l *Line) tidy() {
 			g[0].Rune = OnUs
 		}
 	}
+	// The line opens with a transit or on-us symbol: one or two other characters just before it
+	// in the same group are a mark read as glyphs.
+	if g := groups[0]; len(g) > 3 {
+		for k := 1; k <= 2; k++ {
+			if g[k].Rune == Transit || g[k].Rune == OnUs {
+				if g[0].Rune != Transit && g[0].Rune != OnUs {
+					groups[0] = g[k:]
+				}
+				break
+			}
+		}
+	}
 	field := func(g []Char) bool {
 		for _, c := range g {
 			if c.Rune == Transit || c.Rune == OnUs || c.Rune == Amount {
