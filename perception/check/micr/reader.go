@@ -345,26 +345,30 @@ func readPlane(g plane, f, minH, maxH float64, k int) (Line, float64, error) {
 		if h := bd.y1 - bd.y0; h < minH || h > maxH {
 			continue
 		}
-		l, score, ok := readBand(ink, bd, t, f)
-		if !ok || !ValidRouting(l.Routing) {
-			// The page's skew need not be the line's: in a photo taken at an angle the bottom
-			// line slants differently from the text above it. Measure the skew of this band alone.
+		if l, score, ok := readBand(ink, bd, t, f); ok && score > bestScore {
+			best, bestScore = l, score
+		}
+	}
+	if bestScore == math.Inf(-1) || !ValidRouting(best.Routing) {
+		// The page's skew need not be the line's: in a photo taken at an angle the bottom line
+		// slants differently from the text above it. Measure the skew of each band alone.
+		for _, bd := range bands {
+			if h := bd.y1 - bd.y0; h < minH || h > maxH {
+				continue
+			}
 			masked := maskBand(ink, bd, t)
-			if lt := estimateSkew(masked); math.Abs(lt-t) > 0.004 {
-				for i, bd2 := range findBands(masked, lt) {
-					if h := bd2.y1 - bd2.y0; i > 1 || h < minH || h > maxH {
-						continue
-					}
-					l2, s2, ok2 := readBand(ink, bd2, lt, f)
-					if ok2 && (!ok || s2 > score) {
-						l, score, ok = l2, s2, true
-					}
+			lt := estimateSkew(masked)
+			if math.Abs(lt-t) <= 0.004 {
+				continue
+			}
+			for i, bd2 := range findBands(masked, lt) {
+				if h := bd2.y1 - bd2.y0; i > 1 || h < minH || h > maxH {
+					continue
+				}
+				if l, score, ok := readBand(ink, bd2, lt, f); ok && score > bestScore {
+					best, bestScore = l, score
 				}
 			}
-		}
-
-		if ok && score > bestScore {
-			best, bestScore = l, score
 		}
 	}
 	if bestScore == math.Inf(-1) {
