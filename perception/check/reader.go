@@ -195,7 +195,7 @@ const micrWidth = 2000
 // reading when its routing number checks out. Boxes are scaled back to the reading's image.
 func (r *Reader) readMICRSharper(img image.Image, rd *Reading) {
 	hi := imagequal.AnalyzeWidth(imagequal.Gray(img), micrWidth)
-	if hi.Document == nil {
+	if hi.Document == nil || !hasMICRInk(hi.Document) {
 		return
 	}
 	sharp := &Reading{CheckNumber: rd.CheckNumber}
