@@ -1,5 +1,5 @@
 // Package nn is a pure-Go interpreter for the TensorFlow.js graph models Parley ships (face
-// detection and facial expression). It parses model.json and its weight shards (float32, float16,
+// detection, facial expression and landmarks). It parses model.json and its weight shards (float32, float16,
 // uint8 and uint16 quantised), plans the graph once for a fixed input shape (execution order,
 // shapes, buffers reused as soon as their last reader has run, residual additions folded into the
 // convolution before them) and then runs without allocating. Convolutions are matrix products

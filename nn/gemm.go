@@ -28,15 +28,24 @@ func gemm(c, a []float32, m, k int, bp []float32, n int, ep *epilogue) {
 		cols := min(panel, n-c0)
 		for r := 0; r < m; r += 4 {
 			rows := min(4, m-r)
-			if useAVX2 && rows == 4 && ep.act <= actRelu6 {
-				// bias, residual and activation are applied by the kernel; a full panel is
-				// written in place
+			if useAVX2 && rows == 4 && (ep.act <= actRelu6 || ep.act == actPrelu) {
+				// bias, residual and activation are applied by the kernel (prelu afterwards, in
+				// Go, over the finished rows); a full panel is written in place
 				var res *float32
 				if ep.res != nil {
 					res = &ep.res[r*n+c0]
 				}
+				flags := int(ep.act)
+				if ep.act == actPrelu {
+					flags = int(actLinear)
+				}
 				if cols == panel {
-					kernel4x16(&a[r*k], k, k, &bpp[0], &ep.biasPad[c0], &c[r*n+c0], n, int(ep.act), res)
+					kernel4x16(&a[r*k], k, k, &bpp[0], &ep.biasPad[c0], &c[r*n+c0], n, flags, res)
+					if ep.act == actPrelu {
+						for i := 0; i < 4; i++ {
+							prelu(c[(r+i)*n+c0:(r+i)*n+c0+panel], ep.alpha[c0:c0+panel])
+						}
+					}
 					continue
 				}
 				if res != nil {
@@ -47,9 +56,13 @@ func gemm(c, a []float32, m, k int, bp []float32, n int, ep *epilogue) {
 					}
 					res = &tile[0]
 				}
-				kernel4x16(&a[r*k], k, k, &bpp[0], &ep.biasPad[c0], &tile[0], panel, int(ep.act), res)
+				kernel4x16(&a[r*k], k, k, &bpp[0], &ep.biasPad[c0], &tile[0], panel, flags, res)
 				for i := 0; i < rows; i++ {
-					copy(c[(r+i)*n+c0:(r+i)*n+c0+cols], tile[i*panel:i*panel+cols])
+					dst := c[(r+i)*n+c0 : (r+i)*n+c0+cols]
+					copy(dst, tile[i*panel:i*panel+cols])
+					if ep.act == actPrelu {
+						prelu(dst, ep.alpha[c0:c0+cols])
+					}
 				}
 				continue
 			}
@@ -92,5 +105,21 @@ func kernelRows(a []float32, k, rows int, bp []float32, tile *[4 * panel]float32
 			acc[15] += av * b[15]
 		}
 		copy(tile[r*panel:], acc[:])
+	}
+}
+
+// prelu applies x < 0 ? alpha·x : x to a run of channels in place.
+func prelu(x, alpha []float32) {
+	alpha = alpha[:len(x)]
+	i := 0
+	if useAVX2 && len(x) >= 8 {
+		i = len(x) &^ 7
+		prelu8(&x[0], &alpha[0], i)
+	}
+	for ; i < len(x); i++ {
+		v := x[i]
+		if v < 0 {
+			x[i] = v * alpha[i]
+		}
 	}
 }

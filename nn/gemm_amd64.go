@@ -13,3 +13,6 @@ func mulAdd8(o, x, y *float32, n int)
 
 //go:noescape
 func dwTaps(o, in *float32, taps *int, ntaps int, w *float32, c int, bias *float32, flags int)
+
+//go:noescape
+func prelu8(x, alpha *float32, n int)

@@ -202,3 +202,26 @@ dwstore4:
 dwdone:
 	VZEROUPPER
 	RET
+
+// func prelu8(x, alpha *float32, n int)
+// x[i] = max(x[i], 0) + alpha[i]*min(x[i], 0) for i < n, n a multiple of 8.
+TEXT ·prelu8(SB), NOSPLIT, $0-24
+	MOVQ   x+0(FP), DI
+	MOVQ   alpha+8(FP), SI
+	MOVQ   n+16(FP), CX
+	SHRQ   $3, CX
+	JZ     pdone
+	VXORPS Y2, Y2, Y2
+ploop:
+	VMOVUPS     (DI), Y0
+	VMINPS      Y2, Y0, Y1
+	VMAXPS      Y2, Y0, Y0
+	VFMADD231PS (SI), Y1, Y0
+	VMOVUPS     Y0, (DI)
+	ADDQ        $32, DI
+	ADDQ        $32, SI
+	DECQ        CX
+	JNZ         ploop
+pdone:
+	VZEROUPPER
+	RET

@@ -13,3 +13,5 @@ func mulAdd8(o, x, y *float32, n int) { panic("nn: no assembly kernel on this ar
 func dwTaps(o, in *float32, taps *int, ntaps int, w *float32, c int, bias *float32, flags int) {
 	panic("nn: no assembly kernel on this architecture")
 }
+
+func prelu8(x, alpha *float32, n int) { panic("nn: no assembly kernel on this architecture") }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -54,48 +55,98 @@ func loadTestModel(t testing.TB, name string) *Model {
 func TestGolden(t *testing.T) {
 	for _, name := range Models() {
 		t.Run(name, func(t *testing.T) {
-			m := loadTestModel(t, name)
-			raw, err := os.ReadFile(filepath.Join("testdata", name+".golden.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var g golden
-			if err := json.Unmarshal(raw, &g); err != nil {
-				t.Fatal(err)
-			}
-			outs, err := m.Predict(testInput(g.Input))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, on := range m.OutputNames() {
-				want, ok := g.Outputs[on]
-				if !ok {
-					t.Fatalf("golden file has no output %s", on)
-				}
-				b, _ := base64.StdEncoding.DecodeString(want.Data)
-				if len(b) != 4*len(outs[i]) {
-					t.Fatalf("%s: %d values, golden has %d", on, len(outs[i]), len(b)/4)
-				}
-				// The tolerance is 1e-4, relative for values above 1 in magnitude: float32 sums in a
-				// different order differ by a few ulps of the value.
-				var worst, scale float64
-				for j, v := range outs[i] {
-					w := math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
-					scale = max(scale, math.Abs(float64(w)))
-					worst = max(worst, math.Abs(float64(v-w))/max(1, math.Abs(float64(w))))
-				}
-				if worst > 1e-4 {
-					t.Errorf("%s: max difference from tfjs %.3g, want <= 1e-4", on, worst)
-				}
-				t.Logf("%s %v: max difference %.2g (values up to %.3g)", on, m.OutputShape(i), worst, scale)
-			}
+			compareGolden(t, loadTestModel(t, name), filepath.Join("testdata", name+".golden.json"))
 		})
+	}
+}
+
+// TestOpsGolden runs the small single-op graphs of testdata/ops (written by bench/nn/genops.js)
+// and compares them with TensorFlow.js.
+func TestOpsGolden(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "ops", "*.golden.json"))
+	if len(files) == 0 {
+		t.Fatal("no op golden files")
+	}
+	for _, g := range files {
+		name := strings.TrimSuffix(filepath.Base(g), ".golden.json")
+		t.Run(name, func(t *testing.T) {
+			m, err := LoadFile(filepath.Join("testdata", "ops", name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareGolden(t, m, g)
+		})
+	}
+}
+
+// TestPreluFused checks that a convolution's residual sum feeding a Prelu is planned as one
+// step, while standalone Prelus stay steps of their own.
+func TestPreluFused(t *testing.T) {
+	m, err := LoadFile(filepath.Join("testdata", "ops", "prelu.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prelus, convs int
+	for _, s := range m.steps {
+		switch s := s.(type) {
+		case *preluStep:
+			prelus++
+		case *convStep:
+			convs++
+			if s.ep.act != actPrelu || s.resVal == nil {
+				t.Errorf("convolution not fused with its residual and prelu: act %v, residual %v", s.ep.act, s.resVal != nil)
+			}
+		}
+	}
+	if prelus != 2 || convs != 1 || len(m.steps) != 3 {
+		t.Errorf("%d steps (%d prelu, %d conv), want 3 (2 prelu, 1 fused conv)", len(m.steps), prelus, convs)
+	}
+}
+
+// compareGolden runs m on the test input of the golden file and compares every output.
+func compareGolden(t *testing.T, m *Model, path string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g golden
+	if err := json.Unmarshal(raw, &g); err != nil {
+		t.Fatal(err)
+	}
+	outs, err := m.Predict(testInput(g.Input))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, on := range m.OutputNames() {
+		want, ok := g.Outputs[on]
+		if !ok {
+			t.Fatalf("golden file has no output %s", on)
+		}
+		b, _ := base64.StdEncoding.DecodeString(want.Data)
+		if len(b) != 4*len(outs[i]) {
+			t.Fatalf("%s: %d values, golden has %d", on, len(outs[i]), len(b)/4)
+		}
+		// The tolerance is 1e-4, relative for values above 1 in magnitude: float32 sums in a
+		// different order differ by a few ulps of the value.
+		var worst, abs, scale float64
+		for j, v := range outs[i] {
+			w := math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
+			scale = max(scale, math.Abs(float64(w)))
+			abs = max(abs, math.Abs(float64(v-w)))
+			worst = max(worst, math.Abs(float64(v-w))/max(1, math.Abs(float64(w))))
+		}
+		if worst > 1e-4 {
+			t.Errorf("%s: max difference from tfjs %.3g, want <= 1e-4", on, worst)
+		}
+		t.Logf("%s %v: max difference %.2g (absolute %.2g, values up to %.3g)", on, m.OutputShape(i), worst, abs, scale)
 	}
 }
 
 func BenchmarkEmotion(b *testing.B)        { benchModel(b, "emotion") }
 func BenchmarkBlazefaceFront(b *testing.B) { benchModel(b, "blazeface-front") }
 func BenchmarkBlazefaceBack(b *testing.B)  { benchModel(b, "blazeface") }
+func BenchmarkFacemesh(b *testing.B)       { benchModel(b, "facemesh") }
 
 func benchModel(b *testing.B, name string) {
 	m := loadTestModel(b, name)
@@ -119,4 +170,5 @@ func TestGoldenGeneric(t *testing.T) {
 	useAVX2 = false
 	defer func() { useAVX2 = true }()
 	TestGolden(t)
+	TestOpsGolden(t)
 }

@@ -273,7 +273,7 @@ func plan(mj *modelJSON, weights map[string]tensor) (*Model, error) {
 			return nil, fmt.Errorf("%s (%s): %w", n.Name, n.Op, err)
 		}
 		if c, ok := m.pendingConv(); ok {
-			fuseResidual(c, n, out, consumers, vals, fused)
+			fuseResidual(c, n, out, consumers, vals, fused, weights)
 		}
 		out.lastUse = idx
 		out.producedAt = idx
@@ -343,10 +343,10 @@ func plan(mj *modelJSON, weights map[string]tensor) (*Model, error) {
 func isAdd(op string) bool  { return op == "Add" || op == "AddV2" }
 func isConv(op string) bool { return op == "Conv2D" || op == "_FusedConv2D" }
 
-// fuseResidual folds "conv → Add(residual) → Relu" into the convolution when the convolution's
+// fuseResidual folds "conv → Add(residual) → Relu" (or Relu6, or Prelu with a constant alpha) into the convolution when the convolution's
 // only reader is the addition, the residual is already computed and has the same shape, and the
 // convolution has no activation of its own. The Add (and Relu) then alias the convolution output.
-func fuseResidual(c *convStep, n *nodeJSON, out *value, consumers map[string][]*nodeJSON, vals map[string]*value, fused map[string]bool) {
+func fuseResidual(c *convStep, n *nodeJSON, out *value, consumers map[string][]*nodeJSON, vals map[string]*value, fused map[string]bool, weights map[string]tensor) {
 	if c.ep.act != actLinear || len(consumers[n.Name]) != 1 {
 		return
 	}
@@ -370,14 +370,37 @@ func fuseResidual(c *convStep, n *nodeJSON, out *value, consumers map[string][]*
 	c.resVal = res
 	fused[add.Name] = true
 	vals[add.Name] = &value{name: add.Name, shape: out.shape, alias: out, buf: -1}
-	if next := consumers[add.Name]; len(next) == 1 && (next[0].Op == "Relu" || next[0].Op == "Relu6") {
+	next := consumers[add.Name]
+	if len(next) != 1 {
+		return
+	}
+	switch act := next[0]; act.Op {
+	case "Relu", "Relu6":
 		c.ep.act = actRelu
-		if next[0].Op == "Relu6" {
+		if act.Op == "Relu6" {
 			c.ep.act = actRelu6
 		}
-		fused[next[0].Name] = true
-		vals[next[0].Name] = &value{name: next[0].Name, shape: out.shape, alias: out, buf: -1}
+	case "Prelu":
+		// a constant alpha per output channel (or one for all) folds into the epilogue
+		if len(act.Input) != 2 {
+			return
+		}
+		// the alpha constant is planned after the addition, so it is read from the weights
+		name, k, ctrl := parseInput(act.Input[1])
+		al, ok := weights[name]
+		if ctrl || k != 0 || !ok || (len(al.data) != 1 && len(al.data) != c.cout) {
+			return
+		}
+		c.ep.act = actPrelu
+		c.ep.alpha = make([]float32, c.cout)
+		for i := range c.ep.alpha {
+			c.ep.alpha[i] = al.data[i%len(al.data)]
+		}
+	default:
+		return
 	}
+	fused[next[0].Name] = true
+	vals[next[0].Name] = &value{name: next[0].Name, shape: out.shape, alias: out, buf: -1}
 }
 
 // maxElements bounds one tensor (256 MiB of float32), so a hostile model.json cannot make the
