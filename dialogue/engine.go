@@ -29,9 +29,12 @@ type Event struct {
 
 // Input is one customer message as perception saw it.
 type Input struct {
-	MessageID    string
-	Text         string
-	Kinds        []media.Kind
+	MessageID string
+	Text      string
+	Kinds     []media.Kind
+	// Modalities parallels Kinds: a still photo is an image of modality image, a video frame an
+	// image of modality video.
+	Modalities   []media.Modality
 	Observations []perception.Observation
 }
 
@@ -215,10 +218,20 @@ func (t *turn) respond() {
 	}
 	strong := t.conf >= minIntent && t.intent != "oos" && t.intent != ""
 	if strong && in.Handoff {
-		t.handoff("customer asked for a person")
+		if t.clearRequest() {
+			t.handoff("customer asked for a person")
+		} else {
+			t.askHandoff()
+		}
+		return
+	}
+	if st.Pending == "handoff" && t.pendingHandoff() {
 		return
 	}
 	if t.quality() {
+		return
+	}
+	if t.unreadPhoto() {
 		return
 	}
 	// Start or switch flows. A message that answers what the dialogue waits for keeps the flow.
@@ -250,38 +263,6 @@ func (t *turn) respond() {
 		}
 	}
 	t.advance()
-}
-
-// quality reports an unreadable photo or one that is not a check, and stops the turn there.
-func (t *turn) quality() bool {
-	for _, o := range t.in.Observations {
-		switch o.Kind {
-		case perception.KindNotCheck:
-			msg := o.Text
-			if msg == "" {
-				msg = "this does not look like a check"
-			}
-			t.say(capitalise(msg) + ". Please send a photo of the front of the check.")
-			t.expect(perception.Expectation{Type: "image"})
-			return true
-		case perception.KindQuality:
-			if o.Text != "" && !t.hasCheckFields() {
-				t.say("I couldn't read that photo: " + o.Text + ". Please take it again.")
-				t.expect(perception.Expectation{Type: "image"})
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func (t *turn) hasCheckFields() bool {
-	for _, o := range t.in.Observations {
-		if o.Kind == perception.KindEntity && o.Source.Modality == media.ModImage && o.Slot == "amount" {
-			return true
-		}
-	}
-	return false
 }
 
 // flowFromMessage returns the flow the message asks for, if any.
@@ -399,6 +380,12 @@ func (t *turn) expect(x perception.Expectation) {
 	sort.Strings(x.Intents)
 	x.Vocabulary = t.e.Packs.Vocabulary(t.st.Pack)
 	t.st.Expect = x
+	for i := len(t.parts) - 1; i >= 0; i-- {
+		if t.parts[i].Type == "text" {
+			t.st.Asked = t.parts[i].Text
+			break
+		}
+	}
 }
 
 // ordered puts pictures first for a customer who needs visual guidance.

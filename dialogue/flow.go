@@ -35,7 +35,12 @@ func (t *turn) advance() {
 			t.expect(perception.Expectation{Type: "text"})
 			return
 		}
-		t.confirmAll(flow)
+		if !t.confirmYes(flow) {
+			return
+		}
+	}
+	if strings.HasPrefix(st.Step, "verify:") && !t.verifyAnswer(flow, strings.TrimPrefix(st.Step, "verify:")) {
+		return
 	}
 	if st.Step == "guide" && t.answer != "" {
 		t.guideAnswer(flow)
@@ -67,17 +72,19 @@ func (t *turn) advance() {
 			return
 		}
 	}
-	// 5. Read back and wait for a yes.
+	// 5. A value read from a document with low confidence is asked about on its own, not slipped
+	// into the read-back for one yes to cover.
+	if flow.Confirm != nil {
+		for _, name := range flow.Confirm.Slots {
+			if t.doubtful(flow, name) {
+				t.verify(flow, name)
+				return
+			}
+		}
+	}
+	// 6. Read back and wait for a yes.
 	if flow.Confirm != nil && !t.allConfirmed(flow) {
-		st.Step = "confirm"
-		t.say(t.fillFlow(flow, flow.Confirm.Prompt))
-		if len(t.doubts) > 0 {
-			t.say("Before you confirm, please check: " + strings.Join(t.doubts, "; ") + ". If something is wrong, send a new photo or tell me the right value.")
-		}
-		if c := t.crops["amount"]; c != nil {
-			t.parts = append(t.parts, Part{Type: "image", Title: "Amount on the check", MIME: c.ContentType, Data: c.Data, URL: c.URL})
-		}
-		t.expect(perception.Expectation{Type: "yesno"})
+		t.readBack(flow)
 		return
 	}
 	switch {

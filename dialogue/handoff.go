@@ -67,3 +67,57 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+// clearRequest reports whether a request for a person may be acted on at once: typed or heard
+// clearly, and not mixed into an answer to what the dialogue asked ("yes a human forty" is an
+// answer with one uncertain word in it, not a request).
+func (t *turn) clearRequest() bool {
+	if t.answer != "" || t.answersSlot() {
+		return false
+	}
+	h := t.hear("", "")
+	return !h.spoken || h.confidence >= minHeard
+}
+
+// answersSlot reports whether the message carries a value for the slot the dialogue asked for.
+func (t *turn) answersSlot() bool {
+	x := t.st.Expect
+	if x.Slot == "" && x.Type == "" {
+		return false
+	}
+	for _, o := range t.in.Observations {
+		if o.Kind == perception.KindEntity && (o.Slot == x.Slot || o.Slot == x.Type) {
+			return true
+		}
+	}
+	return false
+}
+
+// askHandoff asks whether the customer wants a person, keeping the flow where it was.
+func (t *turn) askHandoff() {
+	st := t.st
+	h := t.hear("", "")
+	t.out.Events = append(t.out.Events, Event{Type: "handoff_question", Data: map[string]any{
+		"intent_confidence": t.conf, "heard_confidence": h.confidence, "answer": t.answer}})
+	st.Pending = "handoff"
+	prev := st.Expect
+	t.say("Do you want to talk to a person?")
+	t.expect(perception.Expectation{Type: "yesno", Slot: prev.Slot})
+	st.Asked = "Do you want to talk to a person?"
+}
+
+// pendingHandoff takes the answer to "Do you want to talk to a person?": a yes hands off, a no
+// goes back to the flow. It reports whether the turn is over.
+func (t *turn) pendingHandoff() bool {
+	st := t.st
+	st.Pending = ""
+	switch t.answer {
+	case "yes":
+		t.handoff("customer asked for a person")
+		return true
+	case "no":
+		t.answer = ""
+		t.say("OK, let's carry on.")
+	}
+	return false
+}

@@ -119,6 +119,10 @@ func (t *turn) evidence(slot string, value any, o perception.Observation, kind s
 	if ev.MessageID == "" {
 		ev.MessageID = t.in.MessageID
 	}
+	if o.Source.Origin != "" {
+		// words heard or seen by one stage and read by another: the trail names both
+		ev.Stage, ev.Via = o.Source.Origin, o.Source.Stage
+	}
 	if kind == "observed" && !slices.Contains(t.noted, slot) {
 		t.noted = append(t.noted, slot)
 	}

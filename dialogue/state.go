@@ -20,9 +20,12 @@ const (
 
 // Evidence is one observation's support for a slot value.
 type Evidence struct {
-	Value      any                `json:"value"`
-	Modality   media.Modality     `json:"modality"`
-	Stage      string             `json:"stage"`
+	Value    any            `json:"value"`
+	Modality media.Modality `json:"modality"`
+	Stage    string         `json:"stage"`
+	// Via is the stage that read the value out of Stage's output: text.nlu for an amount in the
+	// words audio.asr heard.
+	Via        string             `json:"via,omitempty"`
 	Confidence float64            `json:"confidence"`
 	MessageID  string             `json:"message_id"`
 	Kind       string             `json:"kind,omitempty"` // "observed" or "confirmation"
@@ -75,8 +78,17 @@ type State struct {
 	// Signals counts dialogue-level cues: repeated questions, failed steps, silences.
 	Signals map[string]int `json:"signals,omitempty"`
 	// LastTexts keeps the customer's recent texts to notice repetition.
-	LastTexts []string  `json:"last_texts,omitempty"`
-	Actions   []Action  `json:"actions,omitempty"`
+	LastTexts []string `json:"last_texts,omitempty"`
+	Actions   []Action `json:"actions,omitempty"`
+	// ReadBack holds the values the last read-back stated, canonical, by slot: what a yes to it
+	// agrees to.
+	ReadBack map[string]string `json:"read_back,omitempty"`
+	// Pending is a side question waiting for its yes or no: "handoff" after "Do you want to talk
+	// to a person?".
+	Pending string `json:"pending,omitempty"`
+	// Asked is the last question put to the customer, to ask again after a message that did not
+	// answer it.
+	Asked     string    `json:"asked,omitempty"`
 	Turns     int       `json:"turns"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }

@@ -8,6 +8,9 @@ var fillerWords = map[string]bool{
 	"you": true, "do": true, "it": true, "its": true, "is": true, "that": true, "thats": true, "this": true,
 	"s": true, "just": true, "now": true, "then": true, "ok": true, "okay": true, "alright": true,
 	"go": true, "ahead": true, "i": true, "me": true, "my": true, "for": true, "of": true, "to": true,
+	// words that only repeat an agreement already made
+	"yes": true, "yeah": true, "yep": true, "right": true, "correct": true, "sure": true, "exactly": true,
+	"good": true, "fine": true, "great": true, "perfect": true,
 }
 
 // Residue returns the words of text that carry meaning but that nothing understood accounts for:
