@@ -38,9 +38,13 @@ type Source struct {
 	Part      int            `json:"part"`
 	Modality  media.Modality `json:"modality"`
 	Stage     string         `json:"stage"`
-	Region    *Region        `json:"region,omitempty"`
-	Start     time.Duration  `json:"start,omitempty"`
-	End       time.Duration  `json:"end,omitempty"`
+	// Origin is the stage whose output this observation was read from: audio.asr for the words
+	// of a voice note or of a video's narration that text understanding read. Empty when the
+	// stage read the customer's message itself.
+	Origin string        `json:"origin,omitempty"`
+	Region *Region       `json:"region,omitempty"`
+	Start  time.Duration `json:"start,omitempty"`
+	End    time.Duration `json:"end,omitempty"`
 }
 
 // Region is a rectangle in image pixels.
@@ -88,6 +92,9 @@ type Expectation struct {
 	Intents    []string `json:"intents,omitempty"`
 	Vocabulary []string `json:"vocabulary,omitempty"`
 	Phrases    []string `json:"phrases,omitempty"`
+	// Images names the reader stages a photo goes to in this conversation (image.check in a
+	// deposit); a pipeline with Readers set gives a photo to no other reader.
+	Images []string `json:"images,omitempty"`
 }
 
 // Stage is one perception step.

@@ -3,6 +3,7 @@ package perception
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,16 @@ type Pipeline struct {
 	stages []Stage
 	// Observe, when set, is told how long each stage took; the server records it as a metric.
 	Observe func(stage string, d time.Duration, err error)
+	// Readers names the stages that read a particular kind of document from an image (a check):
+	// such a stage sees an image only when the expectation routes images to it (Expectation.Images).
+	// Stages not named here (faces) see every image they accept.
+	Readers map[string]bool
+}
+
+// routed reports whether stage s is skipped for item under expect: a reader the conversation
+// does not route this image to.
+func (p *Pipeline) routed(s Stage, item media.Item, expect Expectation) bool {
+	return item.Kind == media.Image && p.Readers[s.Name()] && !slices.Contains(expect.Images, s.Name())
 }
 
 // NewPipeline returns a pipeline over the given stages.
@@ -33,8 +44,10 @@ type StageError struct {
 func (e *StageError) Error() string { return fmt.Sprintf("%s on part %d: %v", e.Stage, e.Part, e.Err) }
 func (e *StageError) Unwrap() error { return e.Err }
 
-// Run processes every item with every stage that accepts it, concurrently. Transcripts are fed back
-// as text items of the same modality, so text understanding runs on what was said.
+// Run processes every item with every stage that accepts it, concurrently, except readers the
+// expectation does not route an image to. Transcripts are fed back as text items of the same
+// modality, so text understanding runs on what was said; what it reads from them names the
+// transcript's stage as its Origin.
 func (p *Pipeline) Run(ctx context.Context, items []media.Item, expect Expectation) ([]Observation, []error) {
 	var (
 		mu   sync.Mutex
@@ -42,10 +55,10 @@ func (p *Pipeline) Run(ctx context.Context, items []media.Item, expect Expectati
 		errs []error
 		wg   sync.WaitGroup
 	)
-	var run func(item media.Item, depth int)
-	run = func(item media.Item, depth int) {
+	var run func(item media.Item, origin string, depth int)
+	run = func(item media.Item, origin string, depth int) {
 		for _, s := range p.stages {
-			if !s.Accepts(item.Kind) {
+			if !s.Accepts(item.Kind) || p.routed(s, item, expect) {
 				continue
 			}
 			wg.Add(1)
@@ -71,6 +84,9 @@ func (p *Pipeline) Run(ctx context.Context, items []media.Item, expect Expectati
 					if out[i].Source.Modality == "" {
 						out[i].Source.Modality = item.Modality
 					}
+					if out[i].Source.Origin == "" {
+						out[i].Source.Origin = origin
+					}
 				}
 				obs = append(obs, out...)
 				mu.Unlock()
@@ -85,13 +101,13 @@ func (p *Pipeline) Run(ctx context.Context, items []media.Item, expect Expectati
 					run(media.Item{
 						MessageID: item.MessageID, Part: item.Part, Kind: media.Text,
 						Modality: item.Modality, Text: text, Offset: o.Source.Start,
-					}, depth+1)
+					}, o.Source.Stage, depth+1)
 				}
 			}(s)
 		}
 	}
 	for _, it := range items {
-		run(it, 0)
+		run(it, "", 0)
 	}
 	wg.Wait()
 	return obs, errs
