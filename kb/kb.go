@@ -36,7 +36,11 @@ type Pack struct {
 	Parts    []Part            `yaml:"parts"`
 	// Settings are pack-level values flows may use in templates (e.g. the default account).
 	Settings map[string]string `yaml:"settings"`
-	Articles []Article         `yaml:"-"`
+	// Images names the perception stages a customer's photo goes to in this pack (e.g.
+	// image.check) while no active flow names its own; a photo no listed stage reads gets an
+	// honest reply instead of another domain's advice.
+	Images   []string  `yaml:"images"`
+	Articles []Article `yaml:"-"`
 	// Assets holds the pack's images (guides' pictures), served under /v1/packs/{pack}/assets/.
 	Assets fs.FS `yaml:"-"`
 }
@@ -73,6 +77,9 @@ type Flow struct {
 	Done     string  `yaml:"done"`
 	// Exhausted is said when a guide ran out of steps without fixing the problem.
 	Exhausted string `yaml:"exhausted"`
+	// Images, when set, names the perception stages a photo goes to while this flow is active,
+	// in place of the pack's Images.
+	Images []string `yaml:"images"`
 }
 
 // SlotSpec is one fact a flow needs.
@@ -100,6 +107,9 @@ type Upload struct {
 type Confirm struct {
 	Prompt string   `yaml:"prompt"`
 	Slots  []string `yaml:"slots"`
+	// Again is the short read-back said once more before acting on a yes that was not heard
+	// clearly ("Just to be sure: deposit {amount}?"); without it the prompt is repeated.
+	Again string `yaml:"again"`
 }
 
 // Action is what the flow does when everything is confirmed.
