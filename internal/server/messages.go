@@ -286,7 +286,7 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 		s.metrics.parts.WithLabelValues(string(it.Kind)).Inc()
 	}
 	statusBefore := cv.c.Status
-	obs, errs := s.pipeline.Run(ctx, items, cv.state.Expect)
+	obs, errs := s.pipeline.Run(ctx, items, s.engine.Expectation(cv.state))
 	if err := s.storeAttachments(ctx, obs); err != nil {
 		return dialogue.Reply{}, nil, err
 	}
@@ -299,7 +299,7 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 		}}
 	} else {
 		var err error
-		out, err = s.engine.Turn(ctx, cv.state, dialogue.Input{MessageID: msg.ID, Text: msg.Text, Kinds: kinds(items), Observations: obs})
+		out, err = s.engine.Turn(ctx, cv.state, dialogue.Input{MessageID: msg.ID, Text: msg.Text, Kinds: kinds(items), Modalities: modalities(items), Observations: obs})
 		if err != nil {
 			return dialogue.Reply{}, nil, err
 		}
@@ -405,6 +405,14 @@ func transcript(obs []perception.Observation) string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+func modalities(items []media.Item) []media.Modality {
+	ms := make([]media.Modality, 0, len(items))
+	for _, it := range items {
+		ms = append(ms, it.Modality)
+	}
+	return ms
 }
 
 func kinds(items []media.Item) []media.Kind {

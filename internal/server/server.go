@@ -126,6 +126,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (s *Server, err e
 	}
 	s.pipeline = perception.NewPipeline(stages...)
 	s.pipeline.Observe = s.metrics.observeStage
+	// The readers the packs route photos to see a photo only where the conversation sends it.
+	s.pipeline.Readers = dialogue.Readers(s.packs)
 	s.engine = &dialogue.Engine{Packs: s.packs, Reasoner: s.reasoner(), Now: opts.Now}
 	if s.queue, err = OpenQueue(ctx, cfg.Queue); err != nil {
 		return nil, err

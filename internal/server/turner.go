@@ -57,7 +57,7 @@ func (s *Server) Observe(ctx context.Context, conversationID string, items []med
 		return err
 	}
 	cv.mu.Lock()
-	expect := cv.state.Expect
+	expect := s.engine.Expectation(cv.state)
 	cv.mu.Unlock()
 	obs, _ := s.pipeline.Run(ctx, items, expect)
 	if len(obs) == 0 {
