@@ -6,6 +6,7 @@ import (
 
 	"github.com/parleyhq/parley/kb"
 	"github.com/parleyhq/parley/media"
+	"github.com/parleyhq/parley/nlu"
 	"github.com/parleyhq/parley/perception"
 )
 
@@ -100,10 +101,9 @@ func lowerFirst(s string) string {
 // Co." gives "it's Metro Electric Co."), or all of them when there is no answer.
 func (t *turn) afterAnswer() string {
 	text := strings.TrimSpace(t.customerText())
-	for _, o := range t.in.Observations {
-		if o.Kind == perception.KindAnswer && o.Text != "" && strings.HasPrefix(strings.ToLower(text), strings.ToLower(o.Text)) {
-			text = text[len(o.Text):]
-			break
+	if t.answer != "" {
+		if a, ok := nlu.ParseYesNo(text, true); ok && a.Value == t.answer {
+			text = text[a.End:]
 		}
 	}
 	return strings.TrimSpace(strings.TrimLeft(text, " ,.;:!-"))
