@@ -13,7 +13,7 @@ import (
 func init() {
 	Register(&Command{
 		Name:    "eval faces",
-		Summary: "measure face expression reading on a folder of labelled faces (DIR/<expression>/*.jpg)",
+		Summary: "measure face expression reading on a folder of labelled faces (DIR/<expression>/*.jpg); --crops for already-cropped faces",
 		Run:     runEvalFaces,
 	})
 }
@@ -22,6 +22,11 @@ func runEvalFaces(ctx context.Context, args []string, out io.Writer) error {
 	fs := newFlags("eval faces", out)
 	models := fs.String("models", nn.ModelDir(), "model directory (env PARLEY_MODELS)")
 	crop := fs.Float64("crop", 0, "expression crop side relative to the detected box (default 1.4)")
+	crops := fs.Bool("crops", false, "the images are face crops: read each whole image, no detector (and report the detector mode too)")
+	resize := fs.String("resize", "", "crop to 64x64 method: direct (bilinear; default), human (@vladmandic/human's tfjs steps) or fer (48x48 area average, then bilinear)")
+	noAlign := fs.Bool("no-align", false, "do not level the eyes of the expression crop")
+	noClamp := fs.Bool("no-clamp", false, "let the expression crop reach past the image's edges")
+	noPad := fs.Bool("no-pad", false, "no second detection pass with a margin around tight images")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -29,20 +34,25 @@ func runEvalFaces(ctx context.Context, args []string, out io.Writer) error {
 	if len(pos) != 1 {
 		return fmt.Errorf("%w: want one DIR with a sub-folder per expression (angry, disgust, fear, happy, sad, surprise, neutral)", ErrUsage)
 	}
-	a, err := face.NewAnalyzer(*models, face.Options{CropScale: *crop})
+	a, err := face.NewAnalyzer(*models, face.Options{CropScale: *crop, Resize: face.Resize(*resize), NoAlign: *noAlign, NoClamp: *noClamp, NoPad: *noPad})
 	if err != nil {
 		return err
 	}
-	t0 := time.Now()
-	rep, err := face.Evaluate(ctx, a, pos[0])
-	if err != nil {
-		return err
+	modes := []func(context.Context, *face.Analyzer, string) (*face.EvalReport, error){face.Evaluate}
+	if *crops {
+		modes = []func(context.Context, *face.Analyzer, string) (*face.EvalReport, error){face.EvaluateCrops, face.Evaluate}
 	}
-	rep.Print(out)
-	n := 0
-	for _, c := range rep.Classes {
-		n += c.Images
+	for i, eval := range modes {
+		if i > 0 {
+			fmt.Fprintln(out)
+		}
+		t0 := time.Now()
+		rep, err := eval(ctx, a, pos[0])
+		if err != nil {
+			return err
+		}
+		rep.Print(out)
+		fmt.Fprintf(out, "images: %d in %s\n", rep.Images(), time.Since(t0).Round(time.Millisecond))
 	}
-	fmt.Fprintf(out, "images: %d in %s\n", n, time.Since(t0).Round(time.Millisecond))
 	return nil
 }

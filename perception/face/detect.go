@@ -98,12 +98,13 @@ func anchors(size int) []Point {
 	return out
 }
 
-// detect finds faces in img (an RGBA frame).
-func (d *detector) detect(img *image.RGBA) []Detection {
+// detect finds faces in img (an RGBA frame), letterboxed into the model's square input with a
+// black margin of pad times the larger side around it.
+func (d *detector) detect(img *image.RGBA, pad float64) []Detection {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	side := float64(max(w, h))
-	// Letterbox: the square of the larger side, centred on the image.
+	side := float64(max(w, h)) * (1 + 2*pad)
+	// Letterbox: the square of the larger side (and the margin), centred on the image.
 	d.raw = d.raw[:0]
 	d.window(img, -(side-float64(w))/2, -(side-float64(h))/2, side)
 	return weightedNMS(d.raw, 0.3)

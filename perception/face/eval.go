@@ -3,6 +3,7 @@ package face
 import (
 	"context"
 	"fmt"
+	"image"
 	"io"
 	"os"
 	"path/filepath"
@@ -35,31 +36,57 @@ func (c ClassResult) Accuracy() float64 {
 	return float64(c.Correct) / float64(c.Images)
 }
 
-// EvalReport is the result of Evaluate.
+// EvalReport is the result of Evaluate or EvaluateCrops.
 type EvalReport struct {
+	// Mode is "detector" (faces found by BlazeFace) or "crops" (each image is a face crop).
+	Mode    string
 	Classes []ClassResult
-	// Frustration counts, with frustrated = angry, disgust or sad, for truth and prediction.
+	// Frustration counts, with frustrated = angry, disgust or sad, for truth and prediction. An
+	// image without a face counts as a prediction of not frustrated.
 	TP, FP, FN, TN int
+}
+
+// Images is the number of images read.
+func (r *EvalReport) Images() int {
+	n := 0
+	for _, c := range r.Classes {
+		n += c.Images
+	}
+	return n
 }
 
 // Accuracy is the overall share of correct predictions.
 func (r *EvalReport) Accuracy() float64 {
-	var n, ok int
+	var ok int
 	for _, c := range r.Classes {
-		n += c.Images
 		ok += c.Correct
 	}
-	if n == 0 {
-		return 0
+	if n := r.Images(); n > 0 {
+		return float64(ok) / float64(n)
 	}
-	return float64(ok) / float64(n)
+	return 0
 }
 
-// Precision and Recall of the frustration decision; -1 when undefined.
+// NoFaceRate is the share of images in which no face was found (always 0 for crops).
+func (r *EvalReport) NoFaceRate() float64 {
+	var none int
+	for _, c := range r.Classes {
+		none += c.NoFace
+	}
+	if n := r.Images(); n > 0 {
+		return float64(none) / float64(n)
+	}
+	return 0
+}
+
+// Precision of the frustration decision; -1 when undefined.
 func (r *EvalReport) Precision() float64 { return ratio(r.TP, r.TP+r.FP) }
 
 // Recall of the frustration decision; -1 when undefined.
 func (r *EvalReport) Recall() float64 { return ratio(r.TP, r.TP+r.FN) }
+
+// F1 of the frustration decision; -1 when undefined (no frustrated image and none predicted).
+func (r *EvalReport) F1() float64 { return ratio(2*r.TP, 2*r.TP+r.FP+r.FN) }
 
 func ratio(a, b int) float64 {
 	if b == 0 {
@@ -69,8 +96,30 @@ func ratio(a, b int) float64 {
 }
 
 // Evaluate reads every image under dir/<class>/ (class = an expression name) with a and compares
-// the dominant expression of the largest face with the label.
+// the dominant expression of the largest face BlazeFace finds with the label.
 func Evaluate(ctx context.Context, a *Analyzer, dir string) (*EvalReport, error) {
+	return evaluate(ctx, dir, "detector", func(img image.Image) (string, bool) {
+		a.Reset()
+		faces := a.AnalyzeAll(img)
+		if len(faces) == 0 {
+			return "", false
+		}
+		name, _ := faces[0].Dominant()
+		return name, true
+	})
+}
+
+// EvaluateCrops is Evaluate for folders of faces already cropped (as expression data sets are):
+// no detection, the whole image is the expression model's input.
+func EvaluateCrops(ctx context.Context, a *Analyzer, dir string) (*EvalReport, error) {
+	return evaluate(ctx, dir, "crops", func(img image.Image) (string, bool) {
+		f := Face{Expression: a.ExpressionCrop(img)}
+		name, _ := f.Dominant()
+		return name, true
+	})
+}
+
+func evaluate(ctx context.Context, dir, mode string, predict func(image.Image) (string, bool)) (*EvalReport, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -79,7 +128,7 @@ func Evaluate(ctx context.Context, a *Analyzer, dir string) (*EvalReport, error)
 	for _, e := range Expressions {
 		known[e] = true
 	}
-	rep := &EvalReport{}
+	rep := &EvalReport{Mode: mode}
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
@@ -108,13 +157,10 @@ func Evaluate(ctx context.Context, a *Analyzer, dir string) (*EvalReport, error)
 			if err != nil {
 				continue // not an image
 			}
-			a.Reset()
-			faces := a.AnalyzeAll(img)
 			cr.Images++
-			pred := "none"
-			if len(faces) > 0 {
-				pred, _ = faces[0].Dominant()
-			} else {
+			pred, found := predict(img)
+			if !found {
+				pred = "none"
 				cr.NoFace++
 			}
 			cr.Predicted[pred]++
@@ -143,24 +189,39 @@ func Evaluate(ctx context.Context, a *Analyzer, dir string) (*EvalReport, error)
 	return rep, nil
 }
 
-// Print writes the report as a table.
+// Print writes the report: per-class accuracy, the confusion matrix (rows the true class, columns
+// the prediction), the no-face rate and the frustrated-vs-not scores.
 func (r *EvalReport) Print(w io.Writer) {
-	fmt.Fprintf(w, "%-10s %7s %9s %7s  predictions\n", "class", "images", "accuracy", "noface")
+	fmt.Fprintf(w, "mode: %s\n", r.Mode)
+	fmt.Fprintf(w, "%-10s %7s %9s %7s\n", "class", "images", "accuracy", "noface")
 	for _, c := range r.Classes {
-		var preds []string
-		for p, n := range c.Predicted {
-			preds = append(preds, fmt.Sprintf("%s:%d", p, n))
-		}
-		sort.Strings(preds)
-		fmt.Fprintf(w, "%-10s %7d %8.1f%% %7d  %s\n", c.Class, c.Images, 100*c.Accuracy(), c.NoFace, strings.Join(preds, " "))
+		fmt.Fprintf(w, "%-10s %7d %8.1f%% %7d\n", c.Class, c.Images, 100*c.Accuracy(), c.NoFace)
 	}
-	fmt.Fprintf(w, "overall accuracy: %.1f%%\n", 100*r.Accuracy())
+	fmt.Fprintf(w, "overall accuracy: %.1f%% of %d images\n", 100*r.Accuracy(), r.Images())
+	fmt.Fprintf(w, "confusion matrix (rows: truth, columns: prediction)\n%-10s", "")
+	cols := append(Expressions[:], "none")
+	for _, p := range cols {
+		fmt.Fprintf(w, " %8s", p)
+	}
+	fmt.Fprintln(w)
+	for _, c := range r.Classes {
+		fmt.Fprintf(w, "%-10s", c.Class)
+		for _, p := range cols {
+			fmt.Fprintf(w, " %8d", c.Predicted[p])
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "no-face rate: %.1f%%\n", 100*r.NoFaceRate())
 	pct := func(v float64) string {
 		if v < 0 {
 			return "n/a"
 		}
 		return fmt.Sprintf("%.1f%%", 100*v)
 	}
-	fmt.Fprintf(w, "frustration (angry|disgust|sad): precision %s, recall %s (tp %d, fp %d, fn %d, tn %d)\n",
-		pct(r.Precision()), pct(r.Recall()), r.TP, r.FP, r.FN, r.TN)
+	f1 := "n/a"
+	if v := r.F1(); v >= 0 {
+		f1 = fmt.Sprintf("%.2f", v)
+	}
+	fmt.Fprintf(w, "frustrated (angry|disgust|sad) vs not: precision %s, recall %s, F1 %s (tp %d, fp %d, fn %d, tn %d)\n",
+		pct(r.Precision()), pct(r.Recall()), f1, r.TP, r.FP, r.FN, r.TN)
 }

@@ -28,6 +28,9 @@ type Face struct {
 	Track int
 	// Expression holds the probabilities of Expressions, summing to 1.
 	Expression [7]float64
+	// Landmarks are the facemesh points of the largest face of a frame; nil for the others, or
+	// when facemesh is not installed or did not confirm the face.
+	Landmarks *Landmarks
 }
 
 // Dominant returns the most probable expression and its probability.
@@ -53,7 +56,8 @@ func (f Face) Probabilities() map[string]float64 {
 // Options tune an Analyzer. Zero values take the defaults.
 type Options struct {
 	// CropScale is the side of the square crop given to the expression model, relative to the
-	// larger side of the detected box (default 1.4: the face with some hair and chin, close to the FER2013 framing; chosen on labelled faces).
+	// larger side of the detected box (default 1.4, human's enlargement of the BlazeFace box: the
+	// face with some hair and chin, close to the FER2013 framing).
 	CropScale float64
 	// MinScore is the detection threshold (default 0.6 for the front model, 0.65 for the back).
 	MinScore float64
@@ -62,7 +66,23 @@ type Options struct {
 	// BackModel also runs the 256-pixel model when the front model finds no face (default true
 	// when the model is installed).
 	NoBackModel bool
+	// Resize is how the crop becomes the expression model's input (default ResizeDirect).
+	Resize Resize
+	// NoAlign keeps the expression crop axis-aligned instead of turning it so that the eyes
+	// BlazeFace finds are level.
+	NoAlign bool
+	// NoClamp lets the expression crop reach past the image's edges (read as the edge pixels)
+	// instead of moving and shrinking it inside: tight face photos then lose their framing.
+	NoClamp bool
+	// NoPad skips the second detection pass, on the image framed by a black margin, for images
+	// where no face is found at first (tight crops: BlazeFace wants some margin around a face).
+	NoPad bool
+	// NoLandmarks skips facemesh (no landmarks, no facial cues), also when it is installed.
+	NoLandmarks bool
 }
+
+// tightPad is the margin, relative to the image's larger side, of the second detection pass.
+const tightPad = 0.25
 
 // Analyzer detects faces and reads their expressions. It is not safe for concurrent use.
 type Analyzer struct {
@@ -70,7 +90,9 @@ type Analyzer struct {
 	front   *detector
 	back    *detector
 	emotion *nn.Model
+	mesh    *mesher
 	rgba    *image.RGBA
+	work    cropWork
 	tracker Tracker
 }
 
@@ -86,6 +108,13 @@ func NewAnalyzer(dir string, opt Options) (*Analyzer, error) {
 	}
 	if opt.MaxFaces == 0 {
 		opt.MaxFaces = 4
+	}
+	switch opt.Resize {
+	case "":
+		opt.Resize = ResizeDirect
+	case ResizeFER, ResizeHuman, ResizeDirect:
+	default:
+		return nil, fmt.Errorf("face: unknown resize method %q (want fer, human or direct)", opt.Resize)
 	}
 	a := &Analyzer{opt: opt}
 	front, err := nn.Load(dir, "blazeface-front")
@@ -107,6 +136,15 @@ func NewAnalyzer(dir string, opt Options) (*Analyzer, error) {
 	if a.emotion, err = nn.Load(dir, "emotion"); err != nil {
 		return nil, err
 	}
+	if !opt.NoLandmarks && nn.Installed(dir, "facemesh") == nil {
+		m, err := nn.Load(dir, "facemesh")
+		if err != nil {
+			return nil, err
+		}
+		if a.mesh, err = newMesher(m); err != nil {
+			return nil, err
+		}
+	}
 	if s := a.emotion.InputShape(); len(s) != 4 || s[1] != 64 || s[2] != 64 || s[3] != 1 {
 		return nil, fmt.Errorf("face: emotion model input %v, want [1 64 64 1]", s)
 	}
@@ -121,16 +159,20 @@ func pick(v, def float64) float64 {
 }
 
 // Detect finds faces in img without reading expressions. The front model looks for faces that
-// fill a good part of the frame (a video call); the back model, for small faces, runs when the
-// front model finds none or, with thorough set, always (photos of several people), then also on
-// overlapping tiles of large images.
+// fill a good part of the frame (a video call), first in the image, then, when it finds none, in
+// the image framed by a black margin (a tight face photo leaves BlazeFace no margin); the back
+// model, for small faces, runs when the front model finds none or, with thorough set, always
+// (photos of several people), then also on overlapping tiles of large images.
 func (a *Analyzer) Detect(img image.Image, thorough bool) []Detection {
 	rgba := a.toRGBA(img)
-	dets := a.front.detect(rgba)
+	dets := a.front.detect(rgba, 0)
+	if len(dets) == 0 && !a.opt.NoPad {
+		dets = a.front.detect(rgba, tightPad)
+	}
 	if a.back == nil || (len(dets) > 0 && !thorough) {
 		return dets
 	}
-	more := a.back.detect(rgba)
+	more := a.back.detect(rgba, 0)
 	if thorough && max(rgba.Rect.Dx(), rgba.Rect.Dy()) >= 2*a.back.size {
 		more = append(more, a.back.detectTiled(rgba)...)
 	}
@@ -183,27 +225,81 @@ func (a *Analyzer) untracked(img image.Image, thorough bool) []Face {
 	}
 	faces := make([]Face, len(dets))
 	for i, d := range dets {
-		faces[i] = Face{Detection: d, Expression: a.expression(a.rgba, d.Box)}
+		faces[i] = Face{Detection: d}
+		roll := eyeRoll(d)
+		if i == 0 && a.mesh != nil {
+			// the largest face gets landmarks; their eye line levels its expression crop better
+			// than BlazeFace's eye keypoints
+			if l := a.mesh.run(a.rgba, a.meshBox(d.Box), roll); l != nil {
+				faces[i].Landmarks = l
+				roll = l.Roll()
+			}
+		}
+		faces[i].Expression = a.run(a.rgba, a.cropSquare(a.rgba, d, roll))
 	}
 	return faces
 }
 
-// Expression reads the expression of the face in box (pixels) of img.
-func (a *Analyzer) Expression(img image.Image, box Box) [7]float64 {
-	return a.expression(a.toRGBA(img), box)
+// Expression reads the expression of the face found by d in img.
+func (a *Analyzer) Expression(img image.Image, d Detection) [7]float64 {
+	return a.expression(a.toRGBA(img), d)
+}
+
+// ExpressionCrop reads the expression of a face photo that is already cropped to the face, as the
+// expression model's training faces are: the whole image is the model's input.
+func (a *Analyzer) ExpressionCrop(img image.Image) [7]float64 {
+	rgba := a.toRGBA(img)
+	w, h := float64(rgba.Rect.Dx()), float64(rgba.Rect.Dy())
+	side := math.Min(w, h)
+	return a.run(rgba, square{cx: w / 2, cy: h / 2, side: side})
 }
 
 // CropBox returns the square region given to the expression model for a detected box: centred on
-// the box and CropScale times its larger side.
+// the box and CropScale times its larger side (before it is turned to level the eyes and kept
+// inside the image).
 func (a *Analyzer) CropBox(b Box) Box {
 	side := math.Max(b.W(), b.H()) * a.opt.CropScale
 	cx, cy := (b.X0+b.X1)/2, (b.Y0+b.Y1)/2
 	return Box{cx - side/2, cy - side/2, cx + side/2, cy + side/2}
 }
 
-func (a *Analyzer) expression(rgba *image.RGBA, box Box) [7]float64 {
-	c := a.CropBox(box)
-	resizeGrey(a.emotion.Input(), 64, rgba, c.X0, c.Y0, c.W())
+// meshBox is human's crop for facemesh: the detected box enlarged 1.4 times and made square.
+func (a *Analyzer) meshBox(b Box) Box {
+	side := math.Max(b.W(), b.H()) * 1.4
+	cx, cy := (b.X0+b.X1)/2, (b.Y0+b.Y1)/2
+	return Box{cx - side/2, cy - side/2, cx + side/2, cy + side/2}
+}
+
+// cropSquare is the expression crop of detection d in img: CropBox, turned by roll (the eye line's
+// angle) unless NoAlign, kept inside the image unless NoClamp.
+func (a *Analyzer) cropSquare(img *image.RGBA, d Detection, roll float64) square {
+	c := a.CropBox(d.Box)
+	s := square{cx: (c.X0 + c.X1) / 2, cy: (c.Y0 + c.Y1) / 2, side: c.W()}
+	if !a.opt.NoAlign {
+		s.angle = roll
+	}
+	if !a.opt.NoClamp {
+		s = s.clampInside(img.Rect.Dx(), img.Rect.Dy())
+	}
+	return s
+}
+
+// eyeRoll is the angle of the line from the subject's right eye to the left eye, as BlazeFace
+// finds them: 0 for a level face, positive when the face leans towards its right shoulder on screen.
+func eyeRoll(d Detection) float64 {
+	r, l := d.Keypoints[0], d.Keypoints[1]
+	if r == l {
+		return 0
+	}
+	return math.Atan2(l.Y-r.Y, l.X-r.X)
+}
+
+func (a *Analyzer) expression(rgba *image.RGBA, d Detection) [7]float64 {
+	return a.run(rgba, a.cropSquare(rgba, d, eyeRoll(d)))
+}
+
+func (a *Analyzer) run(rgba *image.RGBA, s square) [7]float64 {
+	emotionInput(a.emotion.Input(), rgba, s, a.opt.Resize, &a.work)
 	a.emotion.Run()
 	var p [7]float64
 	for i, v := range a.emotion.Output(0) {

@@ -25,24 +25,6 @@ func resizeRGB(dst []float32, size int, img *image.RGBA, x0, y0, side float64, p
 	}
 }
 
-// resizeGrey fills dst (size x size) with the grey level 0.2989R+0.587G+0.114B of the square window
-// of side `side` at (x0, y0), bilinearly resampled, with RGB in 0..1 and mapped by (g-0.5)*2, the
-// emotion model's input. Pixels outside the image repeat the nearest edge pixel.
-func resizeGrey(dst []float32, size int, img *image.RGBA, x0, y0, side float64) {
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	step := side / float64(size)
-	for v := 0; v < size; v++ {
-		sy := y0 + (float64(v)+0.5)*step - 0.5
-		for u := 0; u < size; u++ {
-			sx := x0 + (float64(u)+0.5)*step - 0.5
-			r, g, bl := bilinear(img, w, h, sx, sy)
-			grey := (0.2989*r + 0.587*g + 0.114*bl) / 255
-			dst[v*size+u] = float32((grey - 0.5) * 2)
-		}
-	}
-}
-
 // bilinear samples img at (x, y), relative to its bounds, clamping to the edges.
 func bilinear(img *image.RGBA, w, h int, x, y float64) (r, g, b float64) {
 	x = min(max(x, 0), float64(w-1))
