@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -23,14 +26,17 @@ import (
 
 func init() {
 	Register(&Command{
-		Name:    "eval speech",
-		Summary: "measure speech recognition (WER clean/noisy per voice, RTF, latency) and TTS time on a gen speech directory",
-		Run:     runEvalSpeech,
+		Name: "eval speech",
+		Summary: "measure speech recognition on any folder with a truth.jsonl (WER per noise, sample rate, voice and expectation, " +
+			"against stock pocketsphinx; RTF, latency) and TTS time",
+		Run: runEvalSpeech,
 	})
 }
 
 type werTally struct {
 	errs, words, utts, exact int
+	// stockErrs counts the stock general model's errors on the stockUtts utterances it decoded.
+	stockErrs, stockUtts int
 }
 
 func (w *werTally) add(errs, words int) {
@@ -46,15 +52,56 @@ func (w werTally) String() string {
 	if w.words == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("WER %5.1f%%  sentences %5.1f%% right  (%d utterances)",
+	s := fmt.Sprintf("WER %5.1f%%  sentences %5.1f%% right  (%d utterances)",
 		100*float64(w.errs)/float64(w.words), 100*float64(w.exact)/float64(w.utts), w.utts)
+	if w.stockUtts == w.utts {
+		s += fmt.Sprintf("  | stock pocketsphinx WER %5.1f%%", 100*float64(w.stockErrs)/float64(w.words))
+	}
+	return s
+}
+
+// noiseMix is a noise condition made at evaluation time from the folder's own recordings.
+type noiseMix struct {
+	kind string // babble or white
+	snr  float64
+}
+
+func (m noiseMix) String() string { return fmt.Sprintf("%s %gdB", m.kind, m.snr) }
+
+// parseMixes reads "babble:10,white:5" into noise conditions.
+func parseMixes(s string) ([]noiseMix, error) {
+	var out []noiseMix
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		kind, db, ok := strings.Cut(part, ":")
+		snr, err := strconv.ParseFloat(db, 64)
+		if !ok || err != nil || (kind != "babble" && kind != "white") || snr < -20 || snr > 60 {
+			return nil, fmt.Errorf("%w: --mix takes babble:DB or white:DB, comma separated, not %q", ErrUsage, part)
+		}
+		out = append(out, noiseMix{kind, snr})
+	}
+	return out, nil
+}
+
+// evalItem is one utterance of the folder, decoded.
+type evalItem struct {
+	t    speechTruth
+	pcm  media.PCM
+	rate int // the file's own sample rate (0 when it is not WAV)
 }
 
 func runEvalSpeech(ctx context.Context, args []string, out io.Writer) error {
 	fs := newFlags("eval speech", out)
 	verbose := fs.Bool("v", false, "print every utterance that was not recognised exactly")
-	every := fs.Int("every", 1, "evaluate every Nth utterance only (a quicker, smaller sample)")
-	noise := fs.String("noise", "", "evaluate only this noise condition (clean, white, babble)")
+	every := fs.Int("every", 1, "evaluate every Nth utterance of each voice and expectation only (a quicker sample)")
+	limit := fs.Int("limit", 0, "evaluate at most this many utterances of each voice and expectation (0: all)")
+	noise := fs.String("noise", "", "evaluate only this noise condition of the folder (clean, white, babble)")
+	mix := fs.String("mix", "", "also evaluate copies mixed with noise made from the folder itself, e.g. babble:10,white:10,babble:5,white:5 "+
+		"(babble: four other recordings of the folder at once; white: broadband noise in the recording's own band)")
+	stock := fs.Bool("stock", true, "decode the same audio with pocketsphinx's stock general model as the comparison line")
+	general := fs.Float64("general-weight", 0, "the general English model's share of the open search's language model (0: the default; negative: domain model only)")
 	psArgs := fs.String("decoder-args", "", "extra pocketsphinx settings, e.g. \"-fwdflat no\"")
 	endSilence := fs.Duration("end-silence", 600*time.Millisecond, "live endpointing delay added to the end-to-end latency estimate")
 	pos, err := parseFlags(fs, args)
@@ -62,12 +109,20 @@ func runEvalSpeech(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return fmt.Errorf("%w: parley eval speech DIR (made by parley gen speech --out DIR)", ErrUsage)
+		return fmt.Errorf("%w: parley eval speech DIR (any folder with a truth.jsonl, e.g. made by parley gen speech --out DIR)", ErrUsage)
+	}
+	mixes, err := parseMixes(*mix)
+	if err != nil {
+		return err
 	}
 	dir := pos[0]
 	truth, err := readSpeechTruth(filepath.Join(dir, "truth.jsonl"))
 	if err != nil {
 		return err
+	}
+	truth = sampleTruth(truth, *every, *limit, *noise)
+	if len(truth) == 0 {
+		return fmt.Errorf("no utterances left to evaluate in %s", dir)
 	}
 	var src perception.PackSource
 	if lib, err := kb.Load(packs.FS); err == nil {
@@ -76,26 +131,23 @@ func runEvalSpeech(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "knowledge packs not loaded (%v); using the built-in domain phrases\n", err)
 	}
 	t0 := time.Now()
-	rec, err := asr.New(asr.Config{Packs: src, Decoders: 1, DecoderArgs: strings.Fields(*psArgs)})
+	rec, err := asr.New(asr.Config{Packs: src, Decoders: 1, DecoderArgs: strings.Fields(*psArgs), GeneralWeight: *general})
 	if err != nil {
 		return err
 	}
 	defer rec.Close(context.Background())
 	fmt.Fprintf(out, "recogniser loaded in %s\n", time.Since(t0).Round(time.Millisecond))
+	var base *asr.Stock
+	if *stock {
+		if base, err = asr.NewStock(""); err != nil {
+			fmt.Fprintf(out, "stock comparison not run: %v\n", err)
+		} else {
+			defer base.Close()
+		}
+	}
 
-	byCond := map[string]*werTally{}
-	byVoice := map[string]*werTally{}
-	byType := map[string]*werTally{}
-	var audio, decode, cpu time.Duration
-	var lat []time.Duration
-	warm := false
-	for i, t := range truth {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if (*every > 1 && i%*every != 0) || (*noise != "" && t.Noise != *noise) {
-			continue
-		}
+	items := make([]evalItem, 0, len(truth))
+	for _, t := range truth {
 		data, err := os.ReadFile(filepath.Join(dir, t.File))
 		if err != nil {
 			return err
@@ -104,48 +156,198 @@ func runEvalSpeech(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", t.File, err)
 		}
-		e := perception.Expectation{Pack: t.Pack, Type: t.Type, Choices: t.Choices}
-		if !warm {
-			// The first call per pack builds the language model; time the steady state.
-			rec.Recognize(ctx, pcm, e)
-			warm = true
-		}
-		start, cpu0 := time.Now(), cpuTime()
-		res, err := rec.Recognize(ctx, pcm, e)
-		d := time.Since(start)
-		cpu += cpuTime() - cpu0
-		if err != nil && err != asr.ErrNoSpeech {
-			return fmt.Errorf("%s: %w", t.File, err)
-		}
-		decode += d
-		audio += pcm.Duration()
-		lat = append(lat, d)
-		errs, words := asr.WER(t.Text, res.Text)
-		for _, m := range []struct {
-			m   map[string]*werTally
-			key string
-		}{{byCond, t.Noise}, {byVoice, t.Voice + " " + t.Noise}, {byType, typeName(t.Type) + " " + t.Noise}} {
-			if m.m[m.key] == nil {
-				m.m[m.key] = &werTally{}
+		it := evalItem{t: t, pcm: pcm}
+		if media.IsWAV(data) {
+			if w, err := media.DecodeWAV(data, media.DefaultLimits().MaxAudio); err == nil {
+				it.rate = w.Rate
 			}
-			m.m[m.key].add(errs, words)
 		}
-		if *verbose && errs > 0 {
-			fmt.Fprintf(out, "  %-40s %-7s want %q got %q (%s, conf %.2f)\n", t.File, t.Type, asr.Spoken(t.Text), res.Text, res.Search, res.Confidence)
+		items = append(items, it)
+	}
+
+	tallies := map[string]map[string]*werTally{}
+	tally := func(group, key string) *werTally {
+		if tallies[group] == nil {
+			tallies[group] = map[string]*werTally{}
+		}
+		if tallies[group][key] == nil {
+			tallies[group][key] = &werTally{}
+		}
+		return tallies[group][key]
+	}
+	var audio, decode, cpu, stockDecode time.Duration
+	var lat []time.Duration
+	var conds []string
+	warm := false
+	r := rand.New(rand.NewPCG(1, 8))
+	for _, m := range append([]noiseMix{{}}, mixes...) {
+		for i, it := range items {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			t, pcm := it.t, it.pcm
+			cond := t.Noise
+			if m.kind != "" {
+				if t.Noise != "" && t.Noise != "clean" {
+					continue
+				}
+				pcm = MixNoise(pcm, makeNoise(r, m.kind, items, i), m.snr)
+				cond = m.String()
+			}
+			if cond == "" {
+				cond = "clean"
+			}
+			if tallies["noise"][cond] == nil {
+				conds = append(conds, cond)
+			}
+			e := perception.Expectation{Pack: t.Pack, Type: t.Type, Choices: t.Choices}
+			if !warm {
+				// The first call per pack builds the language model; time the steady state.
+				rec.Recognize(ctx, pcm, e)
+				warm = true
+			}
+			start, cpu0 := time.Now(), cpuTime()
+			res, err := rec.Recognize(ctx, pcm, e)
+			d := time.Since(start)
+			cpu += cpuTime() - cpu0
+			if err != nil && err != asr.ErrNoSpeech {
+				return fmt.Errorf("%s: %w", t.File, err)
+			}
+			decode += d
+			audio += pcm.Duration()
+			lat = append(lat, d)
+			errs, words := asr.WER(t.Text, res.Text)
+			stockErrs, stockText := -1, ""
+			if base != nil {
+				s0 := time.Now()
+				stockText, err = base.Recognize(pcm)
+				stockDecode += time.Since(s0)
+				if err != nil {
+					return fmt.Errorf("%s: stock decoder: %w", t.File, err)
+				}
+				stockErrs, _ = asr.WER(t.Text, stockText)
+			}
+			rate := "other"
+			if it.rate > 0 {
+				rate = fmt.Sprintf("%d Hz", it.rate)
+			}
+			for _, k := range [][2]string{
+				{"noise", cond}, {"rate", rate + " " + cond}, {"voice", t.Voice + " " + cond},
+				{"engine", engineName(t.Voice) + " " + cond}, {"expectation", typeName(t.Type) + " " + cond},
+			} {
+				w := tally(k[0], k[1])
+				w.add(errs, words)
+				if stockErrs >= 0 {
+					w.stockErrs += stockErrs
+					w.stockUtts++
+				}
+			}
+			if *verbose && errs > 0 {
+				fmt.Fprintf(out, "  %-40s %-7s %-12s want %q got %q (%s, conf %.2f) stock %q\n", t.File, t.Type, cond,
+					asr.Spoken(t.Text), res.Text, res.Search, res.Confidence, stockText)
+			}
 		}
 	}
-	fmt.Fprintf(out, "\n%d utterances, %.1f s of audio\n\nby noise:\n", len(lat), audio.Seconds())
-	printTallies(out, byCond)
-	fmt.Fprintln(out, "\nby voice:")
-	printTallies(out, byVoice)
-	fmt.Fprintln(out, "\nby expectation:")
-	printTallies(out, byType)
+	fmt.Fprintf(out, "\n%d utterances, %.1f s of audio (expectation: the truth's type; open = no expectation)\n\nby noise:\n",
+		len(lat), audio.Seconds())
+	printTalliesOrdered(out, tallies["noise"], conds)
+	for _, g := range []struct{ name, title string }{
+		{"rate", "by sample rate of the file"}, {"voice", "by voice"}, {"engine", "by engine"}, {"expectation", "by expectation"},
+	} {
+		if g.name == "engine" && sameKeys(tallies["engine"], tallies["voice"]) {
+			continue
+		}
+		fmt.Fprintf(out, "\n%s:\n", g.title)
+		printTallies(out, tallies[g.name])
+	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	p50, p95 := lat[len(lat)/2], lat[len(lat)*95/100]
 	fmt.Fprintf(out, "\nrecognition: RTF %.3f wall, %.3f CPU (one decoder; wall time counts waiting for a shared CPU)\n",
 		decode.Seconds()/audio.Seconds(), cpu.Seconds()/audio.Seconds())
+	if base != nil {
+		fmt.Fprintf(out, "stock pocketsphinx (en-us.lm.bin, full dictionary): RTF %.3f wall\n", stockDecode.Seconds()/audio.Seconds())
+	}
 	fmt.Fprintf(out, "latency, end of utterance to transcript: p50 %s  p95 %s\n", p50.Round(time.Millisecond), p95.Round(time.Millisecond))
+	return reportTTS(ctx, out, p50, *endSilence)
+}
 
+// sampleTruth keeps every Nth utterance and at most limit utterances of each voice and
+// expectation, and only the given noise condition when one is named.
+func sampleTruth(truth []speechTruth, every, limit int, noise string) []speechTruth {
+	seen := map[string]int{}
+	var out []speechTruth
+	for _, t := range truth {
+		if noise != "" && t.Noise != noise {
+			continue
+		}
+		k := t.Voice + "\x00" + t.Type
+		n := seen[k]
+		seen[k]++
+		if (every > 1 && n%every != 0) || (limit > 0 && n/max(1, every) >= limit) {
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// makeNoise returns noise for items[i]: babble is four other recordings of the folder talking at
+// once (other voices where the folder has them), white is Gaussian noise limited to the band the
+// recording was made in, so telephone audio stays telephone audio.
+func makeNoise(r *rand.Rand, kind string, items []evalItem, i int) []float64 {
+	n := len(items[i].pcm.Samples)
+	out := make([]float64, n)
+	if kind == "white" {
+		if rate := items[i].rate; rate > 0 && rate < media.SpeechRate {
+			narrow := make([]float32, n*rate/media.SpeechRate+1)
+			for j := range narrow {
+				narrow[j] = float32(max(-1, min(1, 0.1*r.NormFloat64())))
+			}
+			for j, v := range media.Resample(narrow, rate, media.SpeechRate) {
+				if j < n {
+					out[j] = float64(v)
+				}
+			}
+			return out
+		}
+		for j := range out {
+			out[j] = r.NormFloat64()
+		}
+		return out
+	}
+	var others []int
+	for tries := 0; len(others) < 4 && tries < 64; tries++ {
+		k := r.IntN(len(items))
+		if k == i || items[k].t.Text == items[i].t.Text || len(items[k].pcm.Samples) == 0 {
+			continue
+		}
+		others = append(others, k)
+	}
+	for _, k := range others {
+		o := items[k].pcm.Samples
+		// Each voice at about the same loudness, so no one talker stands out of the babble.
+		g := 1 / max(1, rms(o))
+		off := r.IntN(len(o))
+		for j := range out {
+			out[j] += g * float64(o[(j+off)%len(o)])
+		}
+	}
+	return out
+}
+
+func rms(s []int16) float64 {
+	var e float64
+	for _, v := range s {
+		e += float64(v) * float64(v)
+	}
+	if len(s) == 0 {
+		return 0
+	}
+	return math.Sqrt(e / float64(len(s)))
+}
+
+// reportTTS times the speech synthesiser on typical replies and prints the end-to-end estimate.
+func reportTTS(ctx context.Context, out io.Writer, p50, endSilence time.Duration) error {
 	tts, err := speech.NewEspeak()
 	if err != nil {
 		fmt.Fprintf(out, "text to speech: %v\n", err)
@@ -181,7 +383,7 @@ func runEvalSpeech(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "text to speech (espeak-ng, whole reply before the first byte): p50 %s, %.0fx real time\n",
 		tp50.Round(time.Millisecond), spoken.Seconds()/ttsTotal.Seconds())
 	fmt.Fprintf(out, "end of speech to first byte of reply audio, local path: %s after the endpoint (transcript p50 + speech p50; dialogue time excluded), %s including the %s endpointing silence\n",
-		(p50 + tp50).Round(time.Millisecond), (p50 + tp50 + *endSilence).Round(time.Millisecond), *endSilence)
+		(p50 + tp50).Round(time.Millisecond), (p50 + tp50 + endSilence).Round(time.Millisecond), endSilence)
 	return nil
 }
 
@@ -192,14 +394,39 @@ func typeName(t string) string {
 	return t
 }
 
+// engineName is the synthesiser of a generated voice ("flite-slt" -> "flite"); a real voice is
+// its own engine.
+func engineName(voice string) string {
+	if e, _, ok := strings.Cut(voice, "-"); ok {
+		return e
+	}
+	return voice
+}
+
+func sameKeys(a, b map[string]*werTally) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if b[k] == nil {
+			return false
+		}
+	}
+	return true
+}
+
 func printTallies(out io.Writer, m map[string]*werTally) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	printTalliesOrdered(out, m, keys)
+}
+
+func printTalliesOrdered(out io.Writer, m map[string]*werTally, keys []string) {
 	for _, k := range keys {
-		fmt.Fprintf(out, "  %-22s %s\n", k, m[k])
+		fmt.Fprintf(out, "  %-26s %s\n", k, m[k])
 	}
 }
 

@@ -55,7 +55,17 @@ type Config struct {
 	DecoderArgs []string
 	// Cloud, when set, transcribes open-ended speech the local recogniser is unsure of.
 	Cloud *Cloud
+	// GeneralLM is pocketsphinx's general English model (default ModelDir/en-us.lm.bin). The open
+	// search interpolates it with the pack's domain model; when the file is missing the open
+	// search uses the domain model alone.
+	GeneralLM string
+	// GeneralWeight is the general model's share of the interpolation (0: DefaultGeneralWeight); a
+	// negative weight leaves the general model out.
+	GeneralWeight float64
 }
+
+// DefaultGeneralWeight is the general English model's share of the open search's language model.
+const DefaultGeneralWeight = 0.5
 
 // Result is one recognised utterance.
 type Result struct {
@@ -109,6 +119,12 @@ func New(cfg Config) (*Recognizer, error) {
 	if cfg.Limits == (media.Limits{}) {
 		cfg.Limits = media.DefaultLimits()
 	}
+	if cfg.GeneralLM == "" {
+		cfg.GeneralLM = filepath.Join(cfg.ModelDir, "en-us.lm.bin")
+	}
+	if cfg.GeneralWeight == 0 || cfg.GeneralWeight >= 1 {
+		cfg.GeneralWeight = DefaultGeneralWeight
+	}
 	r := &Recognizer{
 		cfg:  cfg,
 		hmm:  filepath.Join(cfg.ModelDir, "en-us"),
@@ -132,20 +148,16 @@ func New(cfg Config) (*Recognizer, error) {
 		return nil, err
 	}
 	r.lmDir = dir
-	// The starting dictionary: every word of the domain model and of the fixed grammars.
-	r.words = map[string]bool{}
-	for _, s := range corpus("", cfg.Packs) {
-		for _, w := range strings.Fields(s) {
-			r.words[w] = true
-		}
+	// The dictionary: every word the lexicon knows, since the open search's general model speaks
+	// all of English.
+	r.words = make(map[string]bool, len(lex.prons))
+	for w := range lex.prons {
+		r.words[w] = true
 	}
-	for _, typ := range []string{"amount", "digits", "date", "choice", "yesno"} {
-		g := grammarFSG(perception.Expectation{Type: typ}, nil, lex.known)
-		for _, w := range g.vocabulary() {
-			r.words[w] = true
-		}
+	if _, err := os.Stat(cfg.GeneralLM); err != nil || cfg.GeneralWeight < 0 {
+		r.cfg.GeneralLM = ""
 	}
-	r.dict = filepath.Join(dir, "domain.dict")
+	r.dict = filepath.Join(dir, "words.dict")
 	if err := lex.writeDict(r.dict, r.words); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -311,9 +323,7 @@ func (r *Recognizer) decode(d *decoder, samples []int16, e perception.Expectatio
 	if constrained(e) {
 		fsg := grammarFSG(e, packPhrases(r.cfg.Packs), r.lex.known)
 		text, gh := fsg.text(), fsg.hash()
-		if d.searches["grammar"] != gh {
-			d.ensure(fsg.vocabulary(), r.lex)
-		}
+		d.setWIP(grammarWIP)
 		if err := d.setFSG("grammar", text, gh); err != nil {
 			return g, l, err
 		}
@@ -325,15 +335,25 @@ func (r *Recognizer) decode(d *decoder, samples []int16, e perception.Expectatio
 	if err != nil {
 		return g, l, err
 	}
-	if d.searches["lm-"+e.Pack] != lf.hash {
-		d.ensure(lf.words, r.lex)
+	name := "lm-" + e.Pack
+	if r.cfg.GeneralLM == "" {
+		err = d.setLM(name, lf.path, lf.hash)
+	} else {
+		d.setWIP(openWIP)
+		err = d.setMixedLM(name, r.cfg.GeneralLM, lf.path, r.cfg.GeneralWeight, lf.hash)
 	}
-	if err := d.setLM("lm-"+e.Pack, lf.path, lf.hash); err != nil {
+	if err != nil {
 		return g, l, err
 	}
-	l, err = d.decode("lm-"+e.Pack, samples, 5)
+	l, err = d.decode(name, samples, 5)
 	return g, l, err
 }
+
+// grammarWIP and openWIP are the word insertion penalties of the grammar and open searches.
+const (
+	grammarWIP = 1e-5
+	openWIP    = 0.65
+)
 
 // constrained reports whether the expectation narrows what the customer may say enough for a
 // grammar. Open speech goes to the language model only: a grammar of example sentences would bend

@@ -8,6 +8,8 @@ package asr
 #include <sphinxbase/logmath.h>
 #include <sphinxbase/ckd_alloc.h>
 #include <sphinxbase/fsg_model.h>
+#include <sphinxbase/ngram_model.h>
+#include <sphinxbase/cmd_ln.h>
 
 static ps_decoder_t *parley_ps_new(int argc, char **argv) {
 	cmd_ln_t *cfg = cmd_ln_parse_r(NULL, ps_args(), argc, argv, 1);
@@ -26,6 +28,26 @@ static int parley_ps_set_fsg(ps_decoder_t *ps, const char *name, char *text, siz
 	int r = ps_set_fsg(ps, name, fsg);
 	fsg_model_free(fsg);
 	return r;
+}
+
+// parley_lm_mix reads the domain model and interpolates it with the general model: weight is the
+// general model's share. The set owns both models; the caller frees its reference to the set.
+static ngram_model_t *parley_lm_mix(ps_decoder_t *ps, ngram_model_t *general, const char *domain, float weight) {
+	cmd_ln_t *cfg = ps_get_config(ps);
+	ngram_model_t *dm = ngram_model_read(cfg, domain, NGRAM_AUTO, ps_get_logmath(ps));
+	if (dm == NULL) return NULL;
+	ngram_model_t *m[2] = {ngram_model_retain(general), dm};
+	char *names[2] = {"general", "domain"};
+	float32 w[2] = {weight, 1 - weight};
+	return ngram_model_set_init(cfg, m, names, w, 2);
+}
+
+static ngram_model_t *parley_lm_read(ps_decoder_t *ps, const char *path) {
+	return ngram_model_read(ps_get_config(ps), path, NGRAM_AUTO, ps_get_logmath(ps));
+}
+
+static void parley_set_float(ps_decoder_t *ps, const char *name, double v) {
+	cmd_ln_set_float_r(ps_get_config(ps), name, v);
 }
 
 static double parley_ps_exp(ps_decoder_t *ps, int v) {
@@ -75,6 +97,8 @@ type decoder struct {
 	searches map[string]string
 	// words holds the words in the decoder's dictionary.
 	words map[string]bool
+	// general is the general English model, read on first use; nil before.
+	general *C.ngram_model_t
 }
 
 func newDecoder(hmm, dict string, words map[string]bool, extra []string) (*decoder, error) {
@@ -99,6 +123,10 @@ func newDecoder(hmm, dict string, words map[string]bool, extra []string) (*decod
 }
 
 func (d *decoder) close() {
+	if d.general != nil {
+		C.ngram_model_free(d.general)
+		d.general = nil
+	}
 	if d.ps != nil {
 		C.ps_free(d.ps)
 		d.ps = nil
@@ -140,6 +168,44 @@ func (d *decoder) setFSG(name, text, hash string) error {
 	return nil
 }
 
+// setWIP sets the word insertion penalty the next search created takes: pocketsphinx reads it
+// when a search is built, so each search keeps its own.
+func (d *decoder) setWIP(wip float64) {
+	cn := C.CString("-wip")
+	defer C.free(unsafe.Pointer(cn))
+	C.parley_set_float(d.ps, cn, C.double(wip))
+}
+
+// setMixedLM loads under name the domain model at path interpolated with the general model at
+// generalPath (read once per decoder), giving the general model the share weight.
+func (d *decoder) setMixedLM(name, generalPath, path string, weight float64, hash string) error {
+	if d.searches[name] == hash {
+		return nil
+	}
+	if d.general == nil {
+		cg := C.CString(generalPath)
+		d.general = C.parley_lm_read(d.ps, cg)
+		C.free(unsafe.Pointer(cg))
+		if d.general == nil {
+			return fmt.Errorf("pocketsphinx: general language model %s rejected", generalPath)
+		}
+	}
+	cn, cp := C.CString(name), C.CString(path)
+	defer C.free(unsafe.Pointer(cn))
+	defer C.free(unsafe.Pointer(cp))
+	set := C.parley_lm_mix(d.ps, d.general, cp, C.float(weight))
+	if set == nil {
+		return fmt.Errorf("pocketsphinx: language model %s rejected", path)
+	}
+	r := C.ps_set_lm(d.ps, cn, set)
+	C.ngram_model_free(set)
+	if r < 0 {
+		return fmt.Errorf("pocketsphinx: mixed language model %s rejected", path)
+	}
+	d.searches[name] = hash
+	return nil
+}
+
 // setLM loads an ARPA language model file under name unless it is already there.
 func (d *decoder) setLM(name, path, hash string) error {
 	if d.searches[name] == hash {
@@ -155,8 +221,14 @@ func (d *decoder) setLM(name, path, hash string) error {
 	return nil
 }
 
-// decode runs the named search over 16 kHz mono samples.
+// decode runs the named search over 16 kHz mono samples, as live audio arrives.
 func (d *decoder) decode(search string, samples []int16, nbest int) (hyp, error) {
+	return d.decodeUtt(search, samples, nbest, false)
+}
+
+// decodeUtt runs the named search over 16 kHz mono samples; full decodes them as one whole
+// utterance (cepstral mean over all of it), the way pocketsphinx's batch tool does.
+func (d *decoder) decodeUtt(search string, samples []int16, nbest int, full bool) (hyp, error) {
 	cs := C.CString(search)
 	defer C.free(unsafe.Pointer(cs))
 	if C.ps_set_search(d.ps, cs) < 0 {
@@ -170,7 +242,11 @@ func (d *decoder) decode(search string, samples []int16, nbest int) (hyp, error)
 		buf := (*C.int16)(C.malloc(C.size_t(len(samples) * 2)))
 		copy(unsafe.Slice((*int16)(unsafe.Pointer(buf)), len(samples)), samples)
 		// Live mode (full_utt false): batch normalisation over the padded utterance did worse.
-		r := C.ps_process_raw(d.ps, buf, C.size_t(len(samples)), 0, 0)
+		fullUtt := C.int(0)
+		if full {
+			fullUtt = 1
+		}
+		r := C.ps_process_raw(d.ps, buf, C.size_t(len(samples)), 0, fullUtt)
 		C.free(unsafe.Pointer(buf))
 		if r < 0 {
 			C.ps_end_utt(d.ps)
