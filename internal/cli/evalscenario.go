@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -29,11 +30,13 @@ type Scenario struct {
 
 // ScenarioTurn is one customer message and what must hold after it.
 type ScenarioTurn struct {
-	Text   string   `yaml:"text"`
-	Image  []string `yaml:"image"`
-	Audio  []string `yaml:"audio"`
-	Video  []string `yaml:"video"`
-	Expect Expect   `yaml:"expect"`
+	Text  string   `yaml:"text"`
+	Image []string `yaml:"image"`
+	Audio []string `yaml:"audio"`
+	Video []string `yaml:"video"`
+	// Voice is a voice message: spoken with espeak-ng, or with a scripted hearing.
+	Voice  *Voice `yaml:"voice"`
+	Expect Expect `yaml:"expect"`
 }
 
 // Expect is what a turn's reply and the state must show.
@@ -47,6 +50,11 @@ type Expect struct {
 	Handoff          *bool                 `yaml:"handoff"`
 	FrustrationAbove *float64              `yaml:"frustration_above"`
 	StyleSlower      bool                  `yaml:"style_slower"`
+	// Actions lists the action types this turn carries out, in order. Every scenario is held to
+	// it: an action a turn does not list, or a handoff a turn does not expect, fails the
+	// scenario, so the suite proves that nothing irreversible happens on a value the customer did
+	// not clearly confirm and no one is handed to a person who did not ask.
+	Actions []string `yaml:"actions"`
 }
 
 // SlotExpect is what one slot must hold.
@@ -65,6 +73,13 @@ type ScenarioResult struct {
 	// ResolvedAt is the turn at which the conversation was resolved, 0 if never.
 	ResolvedAt int
 	Elapsed    time.Duration
+	// Actions are the actions carried out, by type, in order; Handoffs counts handoffs.
+	Actions  []string
+	Handoffs int
+	// Unexpected counts actions and handoffs that no turn expected.
+	Unexpected int
+	// Skipped says why the scenario could not be played here (no espeak-ng); empty when played.
+	Skipped string
 }
 
 // LoadScenario reads a scenario file; media paths are relative to it.
@@ -100,7 +115,7 @@ func runEvalScenarios(ctx context.Context, args []string, out io.Writer) error {
 	if len(files) == 0 {
 		return fmt.Errorf("%w: give scenario files (or eval intents|checks|speech|faces)", ErrUsage)
 	}
-	c, err := connect(ctx, *srvURL, "", *cfgPath)
+	c, err := connectScenarios(ctx, *srvURL, "", *cfgPath)
 	if err != nil {
 		return err
 	}
@@ -116,30 +131,46 @@ func runEvalScenarios(ctx context.Context, args []string, out io.Writer) error {
 		bar.Add(1)
 	}
 	bar.Finish()
-	passed := 0
+	passed, skipped, unexpected, actions, handoffs := 0, 0, 0, 0, 0
 	for _, r := range results {
 		status := "FAIL"
-		if r.Passed {
+		switch {
+		case r.Skipped != "":
+			status, skipped = "SKIP", skipped+1
+		case r.Passed:
 			status, passed = "PASS", passed+1
 		}
 		resolved := "-"
 		if r.ResolvedAt > 0 {
 			resolved = fmt.Sprint(r.ResolvedAt)
 		}
-		fmt.Fprintf(out, "%s  %-50s turns=%d resolved_at=%s time=%s\n", status, r.Name, r.Turns, resolved, r.Elapsed.Round(time.Millisecond))
+		acts := strings.Join(r.Actions, ",")
+		if acts == "" {
+			acts = "-"
+		}
+		fmt.Fprintf(out, "%s  %-60s turns=%d resolved_at=%s actions=%s handoffs=%d time=%s\n", status, r.Name, r.Turns, resolved, acts, r.Handoffs, r.Elapsed.Round(time.Millisecond))
+		if r.Skipped != "" {
+			fmt.Fprintf(out, "      %s\n", r.Skipped)
+		}
 		for _, f := range r.Failures {
 			fmt.Fprintf(out, "      %s\n", f)
 		}
+		unexpected += r.Unexpected
+		actions += len(r.Actions)
+		handoffs += r.Handoffs
 	}
-	fmt.Fprintf(out, "%d passed, %d failed\n", passed, len(results)-passed)
+	fmt.Fprintf(out, "%d passed, %d failed, %d skipped; %d actions and %d handoffs, %d of them not expected by their turn\n",
+		passed, len(results)-passed-skipped, skipped, actions, handoffs, unexpected)
+	passed += skipped
 	if passed != len(results) {
 		return fmt.Errorf("%d scenario(s) failed", len(results)-passed)
 	}
 	return nil
 }
 
-// RunScenario plays a scenario against a server and checks every expectation.
-func RunScenario(ctx context.Context, c *client, sc *Scenario) ScenarioResult {
+// RunScenario plays a scenario against a server and checks every expectation, including that
+// every action and handoff was expected by the turn that caused it.
+func RunScenario(ctx context.Context, c *scenarioClient, sc *Scenario) ScenarioResult {
 	start := time.Now()
 	res := ScenarioResult{Name: sc.Name}
 	fail := func(turn int, format string, args ...any) {
@@ -151,6 +182,7 @@ func RunScenario(ctx context.Context, c *client, sc *Scenario) ScenarioResult {
 		return res
 	}
 	var firstStyle map[string]any
+	done, handed := 0, false
 	for i, t := range sc.Turns {
 		n := i + 1
 		res.Turns = n
@@ -163,10 +195,37 @@ func RunScenario(ctx context.Context, c *client, sc *Scenario) ScenarioResult {
 				files[kind] = append(files[kind], p)
 			}
 		}
+		if t.Voice != nil {
+			p, err := c.voiceFile(ctx, *t.Voice)
+			if errors.Is(err, ErrNoSpeaker) || errors.Is(err, ErrScriptedRemote) {
+				res.Skipped = err.Error()
+				break
+			}
+			if err != nil {
+				fail(n, "voice: %v", err)
+				break
+			}
+			files["audio"] = append(files["audio"], p)
+		}
 		r, err := c.send(ctx, id, t.Text, files)
 		if err != nil {
 			fail(n, "send: %v", err)
 			break
+		}
+		news := newActions(r.State, done)
+		done += len(news)
+		res.Actions = append(res.Actions, news...)
+		if strings.Join(news, ",") != strings.Join(t.Expect.Actions, ",") {
+			fail(n, "actions %v, want %v", news, t.Expect.Actions)
+			res.Unexpected += max(0, len(news)-len(t.Expect.Actions))
+		}
+		if now := r.State["handoff"] == true; now && !handed {
+			handed = true
+			res.Handoffs++
+			if t.Expect.Handoff == nil || !*t.Expect.Handoff {
+				fail(n, "handed to a person, which this turn does not expect")
+				res.Unexpected++
+			}
 		}
 		if firstStyle == nil {
 			firstStyle = r.Reply.Style
@@ -177,8 +236,19 @@ func RunScenario(ctx context.Context, c *client, sc *Scenario) ScenarioResult {
 		}
 	}
 	res.Elapsed = time.Since(start)
-	res.Passed = len(res.Failures) == 0
+	res.Passed = len(res.Failures) == 0 && res.Skipped == ""
 	return res
+}
+
+// newActions returns the types of the actions in state after the first done.
+func newActions(state map[string]any, done int) []string {
+	all, _ := state["actions"].([]any)
+	var out []string
+	for i := done; i < len(all); i++ {
+		a, _ := all[i].(map[string]any)
+		out = append(out, fmt.Sprint(a["type"]))
+	}
+	return out
 }
 
 func checkTurn(n int, x Expect, r *turnReply, firstStyle map[string]any, fail func(int, string, ...any)) {
