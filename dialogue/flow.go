@@ -32,7 +32,8 @@ func (t *turn) advance() {
 		if t.answer == "no" {
 			st.Step = "correct"
 			t.say(t.simple("Sorry about that. Which detail is wrong? Tell me the right value.", "Sorry. What is wrong? Tell me the right value."))
-			t.expect(perception.Expectation{Type: "text"})
+			// the right value may be a bare spoken number: listen for an amount when one was read back
+			t.expect(perception.Expectation{Type: "text", Slot: confirmExpectation(flow).Slot})
 			return
 		}
 		if !t.confirmYes(flow) {
