@@ -289,4 +289,8 @@ func TestEvidenceNamesTheStageThatHeardTheWords(t *testing.T) {
 	if ev.Stage != "audio.asr" || ev.Via != "text.nlu" || ev.Modality != media.ModVoice {
 		t.Fatalf("evidence %+v", ev)
 	}
+	pack, _ := e.Packs.Pack("bank")
+	if s := dialogue.Summary(st, pack); !strings.Contains(s, "amount: 42.1 (proposed; voice; from audio.asr)") {
+		t.Fatalf("summary %q", s)
+	}
 }

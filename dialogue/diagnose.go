@@ -69,7 +69,11 @@ func (t *turn) report(f kb.Fault) []Part {
 	for _, name := range []string{"product", "error_code"} {
 		if sl := st.Slots[name]; sl != nil {
 			for _, ev := range sl.Evidence {
-				fmt.Fprintf(&b, "<li>%s = %v from %s (%s, confidence %.2f)</li>", name, html.EscapeString(fmt.Sprint(ev.Value)), ev.Modality, html.EscapeString(ev.Stage), ev.Confidence)
+				stage := ev.Stage
+				if ev.Via != "" {
+					stage += ", read by " + ev.Via
+				}
+				fmt.Fprintf(&b, "<li>%s = %v from %s (%s, confidence %.2f)</li>", name, html.EscapeString(fmt.Sprint(ev.Value)), ev.Modality, html.EscapeString(stage), ev.Confidence)
 			}
 		}
 	}

@@ -43,16 +43,21 @@ func Summary(st *State, pack *kb.Pack) string {
 		if sl.Value == nil {
 			continue
 		}
-		mods := map[media.Modality]bool{}
+		mods, stages := map[media.Modality]bool{}, map[string]bool{}
 		for _, ev := range sl.Evidence {
 			mods[ev.Modality] = true
+			stages[ev.Stage] = true
 		}
-		var ms []string
+		var ms, ss []string
 		for m := range mods {
 			ms = append(ms, string(m))
 		}
+		for s := range stages {
+			ss = append(ss, s)
+		}
 		sort.Strings(ms)
-		fmt.Fprintf(&b, " %s: %v (%s; %s).", n, sl.Value, sl.Status, strings.Join(ms, "+"))
+		sort.Strings(ss)
+		fmt.Fprintf(&b, " %s: %v (%s; %s; from %s).", n, sl.Value, sl.Status, strings.Join(ms, "+"), strings.Join(ss, ", "))
 	}
 	fmt.Fprintf(&b, " Frustration %.2f, confusion %.2f.", st.Affect.Frustration, st.Affect.Confusion)
 	if len(st.LastTexts) > 0 {
