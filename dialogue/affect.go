@@ -16,9 +16,14 @@ import (
 //   - voice (prosody cues): medium;
 //   - face: per frame, weak; about five frames (one second at 5 fps) of a clear expression cross
 //     the threshold. Anger, disgust and sadness count towards frustration. The expression model has
-//     no confusion class, so confusion from the face is inferred from surprise and fear, counted in
-//     full only when the dialogue also shows confusion (a repeated question, a failed step), and at
-//     a third otherwise;
+//     no confusion class, so without landmarks confusion from the face is inferred from surprise
+//     and fear, counted in full only when the dialogue also shows confusion (a repeated question, a
+//     failed step), and at a third otherwise;
+//   - facial cues (the face stage's landmarks against the person's own first seconds: brows
+//     lowered or raised, lips pressed, head tilted, looking away): per frame, a little stronger
+//     than the expression; a frame that has them takes its confusion from them instead of from
+//     surprise and fear, and adds their frustration evidence when there is any. Their cause names
+//     the cue, for example "face: brows lowered for 2 s";
 //   - dialogue signals: a repeated question pulls confusion up; a step failing twice pulls
 //     frustration up.
 //
@@ -29,6 +34,7 @@ const (
 	weightWords   = 0.6
 	weightVoice   = 0.35
 	weightFace    = 0.2
+	weightFaceCue = 0.25
 	weightSignal  = 0.5
 	highOn        = 0.5
 	highOff       = 0.3
@@ -58,10 +64,15 @@ func (s *State) UpdateAffect(obs []perception.Observation, confusedDialogue, fai
 		a.Confusion *= f
 	}
 	var readings []affectReading
+	cues := hasFaceCues(obs)
 	for _, o := range obs {
 		switch o.Kind {
 		case perception.KindAffectCue:
 			m := floatMap(o.Value)
+			if isImageStage(o.Source.Stage) {
+				readings = append(readings, faceCueReading(o, m))
+				continue
+			}
 			w := weightWords
 			src := "words"
 			if o.Source.Stage != "" && o.Source.Modality != media.ModText && isAudioStage(o.Source.Stage) {
@@ -81,6 +92,9 @@ func (s *State) UpdateAffect(obs []perception.Observation, confusedDialogue, fai
 			cf := clamp01(m["surprise"] + m["fear"])
 			if !confusedDialogue {
 				cf /= 3
+			}
+			if cues {
+				cf = -1 // the landmarks read confusion better than surprise and fear
 			}
 			readings = append(readings, affectReading{source: "face", modality: o.Source.Modality, frustration: fr, confusion: cf, weight: weightFace, messageID: o.Source.MessageID, at: o.Source.Start})
 		}
@@ -108,6 +122,31 @@ func (s *State) UpdateAffect(obs []perception.Observation, confusedDialogue, fai
 	a.Frustration, a.Confusion = clamp01(a.Frustration), clamp01(a.Confusion)
 	a.UpdatedAt = now
 	return a.flags(now)
+}
+
+// faceCueReading turns the face stage's landmark cue evidence into a reading: confusion always
+// (a resting face relaxes it), frustration only when a cue shows some (the expression model reads
+// calm better than the absence of a cue does).
+func faceCueReading(o perception.Observation, m map[string]float64) affectReading {
+	src := "face cues"
+	if o.Text != "" {
+		src = "face: " + o.Text
+	}
+	r := affectReading{source: src, modality: o.Source.Modality, frustration: -1, confusion: clamp01(m["confusion"]), weight: weightFaceCue, messageID: o.Source.MessageID, at: o.Source.Start}
+	if f := clamp01(m["frustration"]); f > 0.05 {
+		r.frustration = f
+	}
+	return r
+}
+
+// hasFaceCues reports whether obs hold landmark cue evidence from a face stage.
+func hasFaceCues(obs []perception.Observation) bool {
+	for _, o := range obs {
+		if o.Kind == perception.KindAffectCue && isImageStage(o.Source.Stage) {
+			return true
+		}
+	}
+	return false
 }
 
 // CalmTurn relaxes affect after a customer message that showed no sign of it.
@@ -182,6 +221,8 @@ func StyleFor(a Affect, turnsHigh int, now time.Time) Style {
 }
 
 func isAudioStage(stage string) bool { return len(stage) >= 6 && stage[:6] == "audio." }
+
+func isImageStage(stage string) bool { return len(stage) >= 6 && stage[:6] == "image." }
 
 func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
 

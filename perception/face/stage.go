@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/parleyhq/parley/media"
 	"github.com/parleyhq/parley/nn"
@@ -33,6 +35,14 @@ func init() {
 // perception.KindEmotion observation: Value is map[string]float64 of the seven expression
 // probabilities, Confidence the detection score, Source.Region the face box and Text
 // "face N: <dominant expression>", N following the face across the frames of one message ID.
+//
+// In video frames, the largest face's landmarks are also measured against that face's own
+// baseline (its first seconds in the message's frames, placed in time by Item.Offset), and once
+// the baseline is known each frame adds a perception.KindAffectCue observation: Value holds
+// "confusion" and "frustration" (the weighted cue evidence) and each cue's activation
+// (CueBrowLower, ...), Text says which cue is held and for how long ("brows lowered for 2 s",
+// empty when none), Confidence is facemesh's face score.
+//
 // Frames are analysed concurrently, up to GOMAXPROCS at a time.
 type Stage struct {
 	dir    string
@@ -45,11 +55,17 @@ type Stage struct {
 	clock  int
 }
 
-// streamTracks holds the face tracks of one message (a video, a live stream).
+// streamTracks holds the face tracks of one message (a video, a live stream) and the cue baseline
+// of each tracked face.
 type streamTracks struct {
 	Tracker
-	used int
+	used   int
+	frames int
+	cues   map[int]*CueTracker
 }
+
+// liveFrameInterval places frames without an offset in time: live cameras send about five a second.
+const liveFrameInterval = 200 * time.Millisecond
 
 // maxStreams bounds the messages whose face tracks are remembered.
 const maxStreams = 64
@@ -125,7 +141,7 @@ func (s *Stage) Process(ctx context.Context, item media.Item, _ perception.Expec
 	}
 	faces := a.untracked(img, item.Modality != media.ModVideo)
 	s.pool <- a
-	s.track(item.MessageID, faces)
+	cues := s.track(item, faces)
 	b := img.Bounds()
 	obs := make([]perception.Observation, 0, len(faces))
 	for _, f := range faces {
@@ -146,13 +162,26 @@ func (s *Stage) Process(ctx context.Context, item media.Item, _ perception.Expec
 				End:       item.Offset,
 			},
 		})
+		if c, ok := cues[f.Track]; ok && c.Ready {
+			v := map[string]float64{"confusion": round4(c.Confusion), "frustration": round4(c.Frustration)}
+			for _, cue := range c.Cues {
+				v[cue.Name] = round4(cue.Activation)
+			}
+			o := obs[len(obs)-1]
+			o.Kind, o.Value, o.Text, o.Confidence = perception.KindAffectCue, v, c.Describe(), f.Landmarks.Score
+			obs = append(obs, o)
+		}
 	}
 	return obs, nil
 }
 
+func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
+
 // track assigns face tracks within the message, forgetting the least recently seen message when
-// too many are remembered.
-func (s *Stage) track(msg string, faces []Face) {
+// too many are remembered, and, for video frames, reads the landmark cues of each tracked face
+// against its baseline.
+func (s *Stage) track(item media.Item, faces []Face) map[int]CueReading {
+	msg := item.MessageID
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.clock++
@@ -167,9 +196,36 @@ func (s *Stage) track(msg string, faces []Face) {
 			}
 			delete(s.tracks, oldest)
 		}
-		st = &streamTracks{}
+		st = &streamTracks{cues: map[int]*CueTracker{}}
 		s.tracks[msg] = st
 	}
 	st.used = s.clock
+	st.frames++
 	st.Update(faces)
+	if item.Modality != media.ModVideo {
+		return nil
+	}
+	at := item.Offset
+	if at == 0 {
+		at = time.Duration(st.frames-1) * liveFrameInterval
+	}
+	out := map[int]CueReading{}
+	for _, f := range faces {
+		if f.Landmarks == nil {
+			continue
+		}
+		ct, ok := st.cues[f.Track]
+		if !ok {
+			if len(st.cues) >= maxCueTracks {
+				st.cues = map[int]*CueTracker{}
+			}
+			ct = &CueTracker{}
+			st.cues[f.Track] = ct
+		}
+		out[f.Track] = ct.Update(f.Landmarks.Measure(), at)
+	}
+	return out
 }
+
+// maxCueTracks bounds the baselines kept for one message (faces coming and going).
+const maxCueTracks = 16
