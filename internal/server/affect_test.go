@@ -3,6 +3,8 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,7 +12,10 @@ import (
 	"github.com/parleyhq/parley/dialogue"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/media"
+	"github.com/parleyhq/parley/nn"
 	"github.com/parleyhq/parley/perception"
+	"github.com/parleyhq/parley/perception/face"
+	"github.com/parleyhq/parley/perception/face/facetest"
 )
 
 // fakeFace reads a frame whose first byte is 'A' as an angry face and anything else as a calm one.
@@ -78,5 +83,78 @@ func TestVideoCallAffectChangesStyle(t *testing.T) {
 	}
 	if st := style("ok, what next?"); st.RateWPM != calm.RateWPM || st.Simplified {
 		t.Fatalf("style did not return after calming down: %+v", st)
+	}
+}
+
+// TestVideoCallFacialCues plays a call with the real face stage: a rendered face rests for four
+// seconds (its first three are the baseline), then lowers its brows. Confusion turns high within
+// two seconds, its cause names the cue, and the next reply is simplified and visual-first; the same
+// call with a face that stays at rest changes nothing. The frames are the ones the browser test's
+// fake camera plays, sent as the page sends them (320 pixels wide, JPEG).
+func TestVideoCallFacialCues(t *testing.T) {
+	stage, err := face.NewStage(nn.ModelDir(), face.Options{})
+	if err != nil {
+		t.Skipf("face models not installed (run `parley models install`): %v", err)
+	}
+	if nn.Installed(nn.ModelDir(), "facemesh") != nil {
+		t.Skip("facemesh not installed (run `parley models install`)")
+	}
+	for _, frown := range []bool{false, true} {
+		clk := &clock{now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+		f := newFixture(t, t.TempDir(), server.Options{Now: clk.Now, Stages: []perception.Stage{stage, mustStage(t, "text.nlu")}})
+		id := f.conversation("telecom")
+		frames, err := facetest.Call(45, 20, frown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		high := -1
+		var trace []string
+		for i, fr := range frames {
+			data, err := facetest.AsSent(fr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clk.add(200 * time.Millisecond)
+			if err := f.srv.Observe(context.Background(), id, []media.Item{{Kind: media.Image, Modality: media.ModVideo, Data: data, ContentType: "image/jpeg"}}); err != nil {
+				t.Fatal(err)
+			}
+			a := f.srv.Affect(id)
+			trace = append(trace, fmt.Sprintf("%.2f/%.2f", a.Confusion, a.Frustration))
+			if i < 20 && (a.ConfusionHigh || a.FrustrationHigh) {
+				t.Fatalf("frown=%v: resting frame %d turned affect high: %+v", frown, i, a)
+			}
+			if a.ConfusionHigh && high < 0 {
+				high = i
+			}
+		}
+		t.Logf("frown=%v: confusion/frustration per frame: %s", frown, strings.Join(trace, " "))
+		a := f.srv.Affect(id)
+		_, out := f.json("POST", "/v1/conversations/"+id+"/messages", map[string]string{"text": "what do I do now"})
+		raw, _ := json.Marshal(out["reply"].(map[string]any)["style"])
+		var st dialogue.Style
+		json.Unmarshal(raw, &st)
+		if !frown {
+			if high >= 0 || a.Confusion > 0.3 || a.Frustration > 0.3 || st.Simplified {
+				t.Errorf("a resting face moved affect: %+v, style %+v", a, st)
+			}
+			continue
+		}
+		if high < 0 || high > 30 {
+			t.Fatalf("lowered brows did not turn confusion high within 2 s (frame %d): %+v", high, a)
+		}
+		t.Logf("confusion high %s after the brows lowered", time.Duration(high-19)*200*time.Millisecond)
+		cause := ""
+		for _, c := range a.Why {
+			if strings.HasPrefix(c.Source, "face: brows lowered for ") && c.Dimension == "confusion" {
+				cause = c.Source
+			}
+		}
+		if cause == "" {
+			t.Errorf("no cause names the lowered brows: %+v", a.Why)
+		}
+		t.Logf("cause: %s", cause)
+		if !st.Simplified || !st.VisualFirst || st.StepsPerMessage != 1 {
+			t.Errorf("reply style did not adapt to confusion: %+v", st)
+		}
 	}
 }

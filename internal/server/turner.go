@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"time"
 
 	"github.com/parleyhq/parley/dialogue"
 	"github.com/parleyhq/parley/live"
@@ -58,7 +59,18 @@ func (s *Server) Observe(ctx context.Context, conversationID string, items []med
 	}
 	cv.mu.Lock()
 	expect := s.engine.Expectation(cv.state)
+	started := cv.c.CreatedAt
 	cv.mu.Unlock()
+	// Live frames come without a message or a time: the face stage keeps each call's face tracks
+	// and cue baselines under the conversation, placed in time since it began.
+	for i := range items {
+		if items[i].MessageID == "" {
+			items[i].MessageID = "live:" + conversationID
+		}
+		if items[i].Offset == 0 && !started.IsZero() {
+			items[i].Offset = max(time.Millisecond, s.now().Sub(started))
+		}
+	}
 	obs, _ := s.pipeline.Run(ctx, items, expect)
 	if len(obs) == 0 {
 		return nil
