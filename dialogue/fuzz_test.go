@@ -29,12 +29,25 @@ func FuzzTurn(f *testing.F) {
 				{Kind: perception.KindAnswer, Value: ans, Source: perception.Source{Modality: media.ModText}},
 				{Kind: perception.KindAffectCue, Value: map[string]float64{"frustration": conf}, Source: perception.Source{Modality: media.ModText}},
 			}
-			out, err := e.Turn(context.Background(), st, dialogue.Input{MessageID: "m", Text: value, Observations: obs})
+			in := dialogue.Input{MessageID: "m", Text: value, Observations: obs}
+			if i == 1 {
+				// a voice note: the words heard, with another reading, and what was read from them
+				in.Text = ""
+				in.Kinds, in.Modalities = []media.Kind{media.Audio, media.Image}, []media.Modality{media.ModVoice, media.ModImage}
+				in.Observations = append(obs, perception.Observation{Kind: perception.KindTranscript, Value: value, Confidence: conf,
+					Alts: []perception.Alternative{{Value: ans + " " + value, Confidence: conf}}, Source: perception.Source{Modality: media.ModVoice, Stage: "audio.asr"}})
+			}
+			out, err := e.Turn(context.Background(), st, in)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(out.Reply.Parts) == 0 {
 				t.Fatalf("empty reply for %q %q %q", intent, slot, value)
+			}
+			for _, a := range out.Actions {
+				if (a.Type == "deposit" || a.Type == "block_card" || a.Type == "open_dispute") && ans != "yes" {
+					t.Fatalf("%s without a yes", a.Type)
+				}
 			}
 			if a := st.Affect; a.Frustration < 0 || a.Frustration > 1 || a.Confusion < 0 || a.Confusion > 1 {
 				t.Fatalf("affect out of range: %+v", a)
