@@ -308,9 +308,21 @@ function pct(x) { return Math.round(Math.max(0, Math.min(1, Number(x) || 0)) * 1
 
 function renderAffect(a) {
   $('affect').replaceChildren(meter('frustration', 'Frustration', a.frustration), meter('confusion', 'Confusion', a.confusion));
-  const why = $('affect-why');
-  why.replaceChildren(...(a.why || []).slice(-3).reverse().map((c) =>
-    el('li', { text: `${c.source || c.modality}: ${c.dimension} ${c.value >= 0 ? '+' : ''}${(Number(c.value) || 0).toFixed(2)}` })));
+  // The latest distinct causes, newest first: a facial cue ("face: brows lowered for 2 s") is
+  // reported every frame, so it shows once with its latest duration.
+  const seen = new Set();
+  const items = [];
+  for (const c of (a.why || []).slice().reverse()) {
+    const src = String(c.source || c.modality || '');
+    const cue = src.startsWith('face: ') ? src.slice(6) : '';
+    const key = (cue ? 'face: ' + cue.replace(/ for [\d.]+ s$/, '') : src) + '|' + c.dimension;
+    if (seen.has(key) || items.length >= 3) continue;
+    seen.add(key);
+    const v = (Number(c.value) || 0).toFixed(2);
+    const text = cue ? `face: ${cue} → ${c.dimension} ${v}` : `${src}: ${c.dimension} ${c.value >= 0 ? '+' : ''}${v}`;
+    items.push(el('li', { text, dataset: { source: cue ? 'face-cue' : src, dimension: c.dimension || '' } }));
+  }
+  $('affect-why').replaceChildren(...items);
 }
 
 function renderStyle(style) {

@@ -4,6 +4,8 @@
 //   PARLEY_CHROMIUM   browser binary (default /usr/bin/chromium)
 //   PARLEY_SCREENSHOTS directory for screenshots (default: none)
 //   FAKE_AUDIO        WAV file the fake microphone plays
+//   FAKE_VIDEO        Y4M file the fake camera plays (camera scenario)
+//   EXPECT_AFFECT     camera scenario: "rise" (the face lowers its brows) or "calm" (it rests)
 //   SPEECH_SECONDS    how long the speech in FAKE_AUDIO lasts
 //   IMAGE             picture to upload (chat scenario)
 //   VIDEO             optional short WebM clip to upload (chat scenario)
@@ -32,6 +34,7 @@ async function launch() {
     '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
   // %noloop: the fake microphone says its line once, then stays silent.
   if (process.env.FAKE_AUDIO) args.push(`--use-file-for-fake-audio-capture=${process.env.FAKE_AUDIO}%noloop`);
+  if (process.env.FAKE_VIDEO) args.push(`--use-file-for-fake-video-capture=${process.env.FAKE_VIDEO}`);
   return chromium.launch({ executablePath: process.env.PARLEY_CHROMIUM || '/usr/bin/chromium', headless: true, args });
 }
 
@@ -242,6 +245,56 @@ const scenarios = {
     log('camera frames sent:', await page.evaluate(() => document.body.dataset.frames));
     if (await page.locator('#live-bar').isHidden()) fail('live call dropped while sending camera frames');
     await shot(page, 'camera');
+    await page.click('#live-end');
+    await page.waitForFunction(() => !document.body.dataset.live, null, { timeout: WAIT });
+    await noErrors(page);
+  },
+
+  // camera: the fake camera plays a face (FAKE_VIDEO). With EXPECT_AFFECT=rise the face lowers its
+  // brows after its first seconds: the confusion meter rises, the details panel names the cue and
+  // the next reply's style changes. With EXPECT_AFFECT=calm it rests: the meters stay low and the
+  // style stays the default.
+  async camera(browser) {
+    const rise = process.env.EXPECT_AFFECT === 'rise';
+    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
+    const page = await openChat(context);
+    await page.selectOption('#pack', 'telecom');
+    await page.fill('#text', 'my internet is down');
+    await page.press('#text', 'Enter');
+    await waitReply(page, 0);
+    const meterValue = (name) => page.evaluate((n) => Number(document.querySelector(`[data-affect=${n}] [role=meter]`)?.getAttribute('aria-valuenow') || 0), name);
+    const styleText = async () => (await page.locator('#st-style').innerText()).replace(/\s+/g, ' ').trim();
+    log('style before the camera:', (await styleText()) || '(default)');
+    await page.click('#cam');
+    await page.waitForFunction(() => Number(document.body.dataset.frames || 0) >= 5, null, { timeout: WAIT });
+    const t0 = Date.now();
+    let peak = { confusion: 0, frustration: 0 };
+    if (rise) {
+      await page.waitForFunction(() => Number(document.querySelector('[data-affect=confusion] [role=meter]')?.getAttribute('aria-valuenow')) >= 50, null, { timeout: 40000 });
+      log(`confusion meter at ${await meterValue('confusion')}% after ${((Date.now() - t0) / 1000).toFixed(1)} s of camera, frustration ${await meterValue('frustration')}%`);
+      const cue = page.locator('#affect-why li[data-source=face-cue]', { hasText: 'brows lowered' }).first();
+      await cue.waitFor({ timeout: WAIT });
+      log('details panel:', (await page.locator('#affect-why').innerText()).replace(/\s+/g, ' '));
+      await shot(page, 'confused');
+    } else {
+      // the rendered face rests for the whole video: watch the meters for 12 s
+      while (Date.now() - t0 < 12000) {
+        peak = { confusion: Math.max(peak.confusion, await meterValue('confusion')), frustration: Math.max(peak.frustration, await meterValue('frustration')) };
+        await page.waitForTimeout(400);
+      }
+      log(`resting face: meters peaked at confusion ${peak.confusion}%, frustration ${peak.frustration}% over 12 s (${await page.evaluate(() => document.body.dataset.frames)} frames)`);
+      if (peak.confusion >= 30 || peak.frustration >= 30) fail(`a resting face moved the meters to confusion ${peak.confusion}%, frustration ${peak.frustration}%`);
+    }
+    await page.fill('#text', 'what do I do now');
+    await page.press('#text', 'Enter');
+    await waitReply(page, 1);
+    if (rise) {
+      await page.locator('#st-style .badge', { hasText: 'visual' }).waitFor({ timeout: WAIT });
+      await page.locator('#st-style .badge', { hasText: 'simpler' }).waitFor({ timeout: WAIT });
+    } else if (await page.locator('#st-style .badge').count()) {
+      fail('a resting face changed the reply style: ' + await styleText());
+    }
+    log('style after the camera:', (await styleText()) || '(default)');
     await page.click('#live-end');
     await page.waitForFunction(() => !document.body.dataset.live, null, { timeout: WAIT });
     await noErrors(page);
