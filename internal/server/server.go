@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -128,6 +129,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (s *Server, err e
 	s.pipeline.Observe = s.metrics.observeStage
 	// The readers the packs route photos to see a photo only where the conversation sends it.
 	s.pipeline.Readers = dialogue.Readers(s.packs)
+	for id := range s.pipeline.Readers {
+		if !slices.ContainsFunc(stages, func(st perception.Stage) bool { return st.Name() == id }) {
+			s.log.Warn("a pack routes photos to a stage that is not running", "stage", id)
+		}
+	}
 	s.engine = &dialogue.Engine{Packs: s.packs, Reasoner: s.reasoner(), Now: opts.Now}
 	if s.queue, err = OpenQueue(ctx, cfg.Queue); err != nil {
 		return nil, err
