@@ -108,7 +108,6 @@ func (t *turn) askHandoff() {
 	prev := st.Expect
 	t.say("Do you want to talk to a person?")
 	t.expect(perception.Expectation{Type: "yesno", Slot: prev.Slot})
-	st.Asked = "Do you want to talk to a person?"
 }
 
 // pendingHandoff takes the answer to "Do you want to talk to a person?": a yes hands off, a no

@@ -90,6 +90,7 @@ func (t *turn) verifyAnswer(flow *kb.Flow, name string) bool {
 	return false
 }
 
+// lowerFirst lower-cases the first letter of s, to run a prompt on from a clause.
 func lowerFirst(s string) string {
 	if s == "" {
 		return s

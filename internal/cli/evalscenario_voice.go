@@ -60,9 +60,13 @@ var (
 
 const asrStageID = "audio.asr"
 
-func (s *scripted) Name() string              { return asrStageID }
+// Name is the speech stage's: what the scripted stage hears is evidence of audio.asr.
+func (s *scripted) Name() string { return asrStageID }
+
+// Accepts takes audio, as the speech stage does.
 func (s *scripted) Accepts(k media.Kind) bool { return k == media.Audio }
 
+// Close closes the real speech stage.
 func (s *scripted) Close(ctx context.Context) error {
 	if c, ok := s.inner.(perception.Closer); ok {
 		return c.Close(ctx)
@@ -70,6 +74,7 @@ func (s *scripted) Close(ctx context.Context) error {
 	return nil
 }
 
+// script tells the stage what it hears in the audio part named name.
 func (s *scripted) script(name string, v Voice) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
