@@ -58,25 +58,40 @@ func newMesher(m *nn.Model) (*mesher, error) {
 const maxUnturned = 0.2
 
 // run finds the landmarks of the face in box (a square, in pixels) of img, first with the crop
-// turned by roll (the eye keypoints' angle; not turned when small, as human does), then, when
-// the landmarks' own eye line differs from the crop's angle by more than maxUnturned, once more
-// with the crop turned by that: facemesh is trained on upright faces. nil when facemesh does not
-// see a face there.
+// turned by roll (the eye keypoints' or the previous frame's angle; not turned when small, as
+// human does), then, while the landmarks' own eye line differs from the crop's angle by more than
+// meshAgree, again with the crop turned to follow it: facemesh is trained on upright faces. nil when
+// facemesh does not see a face there.
 func (me *mesher) run(img *image.RGBA, box Box, roll float64) *Landmarks {
 	angle := roll
 	if math.Abs(angle) <= maxUnturned {
 		angle = 0
 	}
 	l := me.once(img, box, angle)
-	if l != nil {
-		if r := l.Roll(); math.Abs(r-angle) > maxUnturned {
-			if again := me.once(img, box, r); again != nil {
-				l = again
-			}
+	// facemesh reads about two thirds of a roll away from its crop's, so the crop follows the
+	// landmarks' eye line, one and a half times the residual, until they agree within meshAgree (a
+	// tracked face needs one pass, a sudden turn two or three)
+	for pass := 1; l != nil && pass < maxMeshPasses; pass++ {
+		r := l.Roll()
+		if (angle == 0 && math.Abs(r) <= maxUnturned) || math.Abs(r-angle) <= meshAgree {
+			break // a small roll leaves the crop level, as human does
 		}
+		angle = r + 0.5*(r-angle)
+		again := me.once(img, box, angle)
+		if again == nil {
+			break
+		}
+		l = again
 	}
 	return l
 }
+
+// maxMeshPasses bounds the facemesh runs on one face; meshAgree (radians, 3 degrees) is when the
+// landmarks' eye line and the crop's angle agree.
+const (
+	maxMeshPasses = 3
+	meshAgree     = 0.05
+)
 
 // once runs facemesh on box turned by angle and maps the points back into img.
 func (me *mesher) once(img *image.RGBA, box Box, angle float64) *Landmarks {
