@@ -73,7 +73,7 @@ type Measures struct {
 func (l *Landmarks) Measure() Measures {
 	r, le := l.eyes()
 	iod := dist(r, le)
-	if iod <= 0 {
+	if !(iod > 0) || math.IsInf(iod, 0) {
 		return Measures{}
 	}
 	ex := Point{(le.X - r.X) / iod, (le.Y - r.Y) / iod} // along the eye line
@@ -255,7 +255,13 @@ func (t *CueTracker) Update(m Measures, at time.Duration) CueReading {
 // Baseline returns the resting measures and whether they are known yet.
 func (t *CueTracker) Baseline() (Measures, bool) { return t.base, t.ready }
 
-func ramp(x, lo, hi float64) float64 { return math.Max(0, math.Min(1, (x-lo)/(hi-lo))) }
+// ramp is 0 up to lo, 1 from hi, linear between (and 0 for NaN).
+func ramp(x, lo, hi float64) float64 {
+	if !(x > lo) {
+		return 0
+	}
+	return math.Min(1, (x-lo)/(hi-lo))
+}
 
 // median is the per-measure median of the samples.
 func median(s []Measures) Measures {

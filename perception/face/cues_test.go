@@ -251,3 +251,37 @@ func rotated(src *image.RGBA, deg float64) *image.RGBA {
 	}
 	return dst
 }
+
+// FuzzCues feeds made-up landmarks through Measure and a CueTracker: the evidence stays in [0, 1]
+// and is never NaN, whatever the points.
+func FuzzCues(f *testing.F) {
+	f.Add(int64(1), 100.0, 0.0, 0.1)
+	f.Add(int64(7), 0.0, 3.0, -5.0)
+	f.Add(int64(3), math.NaN(), 1.0, 0.0)
+	f.Add(int64(4), math.Inf(1), 0.5, math.NaN())
+	f.Fuzz(func(t *testing.T, seed int64, scale, angle, jitter float64) {
+		var l Landmarks
+		x := uint64(seed)
+		for i := range l.Points {
+			x = x*6364136223846793005 + 1442695040888963407
+			u, v := float64(x>>40)/(1<<24), float64((x>>16)&0xffffff)/(1<<24)
+			l.Points[i] = Point{scale * (u + jitter*math.Sin(angle*float64(i))), scale * (v + jitter*math.Cos(angle*float64(i)))}
+		}
+		var ct CueTracker
+		for k := 0; k < 30; k++ {
+			m := l.Measure()
+			r := ct.Update(m, time.Duration(k)*200*time.Millisecond)
+			for _, v := range []float64{r.Confusion, r.Frustration} {
+				if !(v >= 0 && v <= 1) {
+					t.Fatalf("evidence %v out of [0, 1] (measures %+v)", v, m)
+				}
+			}
+			for _, c := range r.Cues {
+				if !(c.Activation >= 0 && c.Activation <= 1) {
+					t.Fatalf("cue %s activation %v", c.Name, c.Activation)
+				}
+			}
+			l = *turned(&l, angle/10, 1, jitter, -jitter)
+		}
+	})
+}
