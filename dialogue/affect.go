@@ -69,7 +69,7 @@ func (s *State) UpdateAffect(obs []perception.Observation, confusedDialogue, fai
 		switch o.Kind {
 		case perception.KindAffectCue:
 			m := floatMap(o.Value)
-			if isImageStage(o.Source.Stage) {
+			if o.Source.Stage == faceStage {
 				readings = append(readings, faceCueReading(o, m))
 				continue
 			}
@@ -142,7 +142,7 @@ func faceCueReading(o perception.Observation, m map[string]float64) affectReadin
 // hasFaceCues reports whether obs hold landmark cue evidence from a face stage.
 func hasFaceCues(obs []perception.Observation) bool {
 	for _, o := range obs {
-		if o.Kind == perception.KindAffectCue && isImageStage(o.Source.Stage) {
+		if o.Kind == perception.KindAffectCue && o.Source.Stage == faceStage {
 			return true
 		}
 	}
@@ -222,7 +222,8 @@ func StyleFor(a Affect, turnsHigh int, now time.Time) Style {
 
 func isAudioStage(stage string) bool { return len(stage) >= 6 && stage[:6] == "audio." }
 
-func isImageStage(stage string) bool { return len(stage) >= 6 && stage[:6] == "image." }
+// faceStage is the face stage's ID (perception/face.StageID), whose affect cues come from landmarks.
+const faceStage = "image.face"
 
 func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
 

@@ -158,3 +158,55 @@ func TestVideoCallFacialCues(t *testing.T) {
 		}
 	}
 }
+
+// fakeCues stands in for the face stage with landmarks: every frame a calm, slightly surprised
+// expression, and from the frame whose first byte is 'F' on, lowered brows.
+type fakeCues struct{}
+
+func (fakeCues) Name() string              { return face.StageID }
+func (fakeCues) Accepts(k media.Kind) bool { return k == media.Image }
+func (fakeCues) Process(_ context.Context, it media.Item, _ perception.Expectation) ([]perception.Observation, error) {
+	src := perception.Source{MessageID: it.MessageID, Modality: it.Modality, Stage: face.StageID, Start: it.Offset}
+	obs := []perception.Observation{{Kind: perception.KindEmotion, Value: map[string]float64{"neutral": 0.6, "surprise": 0.4}, Confidence: 0.9, Source: src}}
+	cue := perception.Observation{Kind: perception.KindAffectCue, Value: map[string]float64{"confusion": 0, "frustration": 0}, Confidence: 0.9, Source: src}
+	if len(it.Data) > 0 && it.Data[0] == 'F' {
+		cue.Value = map[string]float64{"confusion": 0.8, "frustration": 0.3, face.CueBrowLower: 1}
+		cue.Text = "brows lowered for 1 s"
+	}
+	return append(obs, cue), nil
+}
+
+// TestFaceCueFusion checks the fusion of landmark cues without the models: the expression's
+// surprise no longer counts as confusion once cues come, lowered brows turn confusion high within
+// a second and a half, and the cause names the cue.
+func TestFaceCueFusion(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+	f := newFixture(t, t.TempDir(), server.Options{Now: clk.Now, Stages: []perception.Stage{fakeCues{}, mustStage(t, "text.nlu")}})
+	id := f.conversation("telecom")
+	send := func(b byte) dialogue.Affect {
+		clk.add(200 * time.Millisecond)
+		if err := f.srv.Observe(context.Background(), id, []media.Item{{Kind: media.Image, Modality: media.ModVideo, Data: []byte{b}}}); err != nil {
+			t.Fatal(err)
+		}
+		return f.srv.Affect(id)
+	}
+	for i := 0; i < 10; i++ {
+		if a := send('N'); a.Confusion > 0.01 {
+			t.Fatalf("a surprised look counted as confusion beside landmark cues: %+v", a)
+		}
+	}
+	n := 0
+	for a := send('F'); !a.ConfusionHigh; a = send('F') {
+		if n++; n > 7 {
+			t.Fatalf("lowered brows did not turn confusion high: %+v", a)
+		}
+	}
+	a := f.srv.Affect(id)
+	if a.FrustrationHigh {
+		t.Errorf("brows alone turned frustration high: %+v", a)
+	}
+	last := a.Why[len(a.Why)-1]
+	if last.Source != "face: brows lowered for 1 s" || last.Dimension == "" || last.MessageID != "live:"+id {
+		t.Errorf("last cause %+v", last)
+	}
+}
