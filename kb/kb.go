@@ -39,8 +39,10 @@ type Pack struct {
 	// Images names the perception stages a customer's photo goes to in this pack (e.g.
 	// image.check) while no active flow names its own; a photo no listed stage reads gets an
 	// honest reply instead of another domain's advice.
-	Images   []string  `yaml:"images"`
-	Articles []Article `yaml:"-"`
+	Images []string `yaml:"images"`
+	// Checks are the diagnostic questions a diagnosis may ask to tell two close causes apart.
+	Checks   map[string]*Check `yaml:"checks"`
+	Articles []Article         `yaml:"-"`
 	// Assets holds the pack's images (guides' pictures), served under /v1/packs/{pack}/assets/.
 	Assets fs.FS `yaml:"-"`
 }
@@ -125,6 +127,60 @@ type Product struct {
 	Name    string   `yaml:"name"`
 	Kind    string   `yaml:"kind"`
 	Aliases []string `yaml:"aliases"`
+	// Image is a drawing or photo of the product among the pack's assets.
+	Image string `yaml:"image"`
+	// Display is how the product's display looks, for the display reader and the test videos.
+	Display *Display `yaml:"display"`
+	// Lights are the product's indicator lights.
+	Lights []Light `yaml:"lights"`
+}
+
+// Display describes a product's display: "sevenseg" or "lcd", its lit colour and its width in
+// characters.
+type Display struct {
+	Type   string `yaml:"type"`
+	Color  string `yaml:"color"`
+	Digits int    `yaml:"digits"`
+}
+
+// Light is one indicator light of a product: its name, where it sits (as a fraction of the panel's
+// width from the left) and the colours it can show.
+type Light struct {
+	Name   string   `yaml:"name"`
+	Label  string   `yaml:"label"`
+	X      float64  `yaml:"x"`
+	Colors []string `yaml:"colors"`
+}
+
+// LightState is what a light shows: a colour ("red", "green", "amber", "off") and a pattern
+// ("steady", "blinking", "fast").
+type LightState struct {
+	Light   string `yaml:"light"`
+	Color   string `yaml:"color"`
+	Pattern string `yaml:"pattern"`
+}
+
+// Cause is one possible cause of a fault, with its prior likelihood and what points to it.
+type Cause struct {
+	ID    string  `yaml:"id"`
+	Text  string  `yaml:"text"`
+	Prior float64 `yaml:"prior"`
+	// Parts are the spare parts this cause needs; Guide overrides the fault's repair guide.
+	Parts []string `yaml:"parts"`
+	Guide string   `yaml:"guide"`
+	// Sounds are sound features that make this cause likelier (grinding, beeping, hum, silence).
+	Sounds []string `yaml:"sounds"`
+	// Words are phrases of the customer's account that make this cause likelier.
+	Words []string `yaml:"words"`
+	// Check names the diagnostic check whose yes points to this cause.
+	Check string `yaml:"check"`
+}
+
+// Check is a diagnostic question with a plain variant.
+type Check struct {
+	ID       string `yaml:"-"`
+	Question string `yaml:"question"`
+	Simple   string `yaml:"simple"`
 }
 
 // Fault is a known error code of a product kind.
@@ -136,6 +192,12 @@ type Fault struct {
 	Severity string   `yaml:"severity"`
 	Guide    string   `yaml:"guide"`
 	Parts    []string `yaml:"parts"`
+	// Causes rank what may be behind the code; the first with the highest prior is the default.
+	Causes []Cause `yaml:"causes"`
+	// Lights are the indicator states that show this fault (a router's blinking red DSL light).
+	Lights []LightState `yaml:"lights"`
+	// Symptoms are words a customer may use for this fault without naming its code.
+	Symptoms []string `yaml:"symptoms"`
 }
 
 // Guide is a step-by-step procedure; every step has a plain variant for confused customers.
@@ -143,6 +205,10 @@ type Guide struct {
 	ID    string `yaml:"-"`
 	Title string `yaml:"title"`
 	Steps []Step `yaml:"steps"`
+	// Tools, Minutes and Safety are what the repair needs, how long it takes and its warnings.
+	Tools   []string `yaml:"tools"`
+	Minutes int      `yaml:"minutes"`
+	Safety  []string `yaml:"safety"`
 }
 
 // Step is one instruction.
@@ -158,6 +224,8 @@ type Part struct {
 	Name   string   `yaml:"name"`
 	Price  float64  `yaml:"price"`
 	Fits   []string `yaml:"fits"`
+	// Stock is how many are in the warehouse.
+	Stock int `yaml:"stock"`
 }
 
 // Article is an FAQ answer written in Markdown; the first "# " line is its title.
@@ -225,6 +293,9 @@ func loadPack(fsys fs.FS, dir string) (*Pack, error) {
 	}
 	for id, g := range p.Guides {
 		g.ID = id
+	}
+	for id, c := range p.Checks {
+		c.ID = id
 	}
 	arts, _ := fs.Glob(fsys, path.Join(dir, "articles", "*.md"))
 	for _, a := range arts {
@@ -301,6 +372,16 @@ func (p *Pack) Validate() error {
 		for _, n := range fl.Parts {
 			if _, ok := p.Part(n); !ok {
 				return fmt.Errorf("kb: pack %s: fault %s names unknown part %q", p.Name, fl.Code, n)
+			}
+		}
+		if err := p.validateCauses(fl); err != nil {
+			return err
+		}
+	}
+	for _, pr := range p.Products {
+		if pr.Image != "" && p.Assets != nil {
+			if _, err := fs.Stat(p.Assets, pr.Image); err != nil {
+				return fmt.Errorf("kb: pack %s: product %s names unknown image %q", p.Name, pr.ID, pr.Image)
 			}
 		}
 	}
