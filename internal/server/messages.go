@@ -260,8 +260,8 @@ func (s *Server) items(ctx context.Context, msg *store.Message) ([]media.Item, e
 			it.Modality = media.ModVoice
 		case media.Video:
 			it.Modality = media.ModVideo
-			if s.opts.Video != nil {
-				expanded, err := s.opts.Video(ctx, it, s.cfg.Limits, s.cfg.VideoFPS)
+			if s.video != nil {
+				expanded, err := s.video(ctx, it, s.cfg.Limits, s.cfg.VideoFPS)
 				if err == nil {
 					items = append(items, expanded...)
 					continue

@@ -22,6 +22,7 @@ import (
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/kb"
 	"github.com/parleyhq/parley/media"
+	"github.com/parleyhq/parley/media/frames"
 	"github.com/parleyhq/parley/packs"
 	"github.com/parleyhq/parley/perception"
 	"github.com/parleyhq/parley/queue"
@@ -55,8 +56,11 @@ type Options struct {
 
 // Server is a running Parley.
 type Server struct {
-	cfg      config.Config
-	opts     Options
+	cfg  config.Config
+	opts Options
+	// video expands an uploaded video into the frames perception reads and its audio track:
+	// Options.Video's frames, chosen by scene change and sharpness.
+	video    VideoExpander
 	log      *slog.Logger
 	store    store.Store
 	blobs    store.Blobs
@@ -124,6 +128,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (s *Server, err e
 		for id, why := range s.Skipped {
 			s.log.Warn("perception stage unavailable", "stage", id, "why", why)
 		}
+	}
+	if opts.Video != nil {
+		s.video = VideoExpander(frames.Selecting(frames.Expander(opts.Video), frames.DefaultOptions()))
 	}
 	s.pipeline = perception.NewPipeline(stages...)
 	s.pipeline.Observe = s.metrics.observeStage

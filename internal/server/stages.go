@@ -1,0 +1,7 @@
+package server
+
+// The fault-video readers: every server runs them where a pack routes photos and video frames to
+// them (the appliances and telecom packs do).
+import (
+	_ "github.com/parleyhq/parley/perception/display" // image.display: seven-segment error codes
+)

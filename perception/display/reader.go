@@ -1,0 +1,381 @@
+package display
+
+import (
+	"errors"
+	"image"
+	"image/color"
+	"image/draw"
+	"sort"
+)
+
+// ErrNoDisplay is returned when no lit seven-segment characters are found.
+var ErrNoDisplay = errors.New("display: no seven-segment display found")
+
+// minChroma is how far a pixel's strongest colour channel must stand above its weakest for the
+// pixel to count as lit while the display is being located: lit segments are saturated colours,
+// panels and print are greys.
+const minChroma = 50
+
+// Char is one character read from a display.
+type Char struct {
+	Char       string          `json:"char"`
+	Confidence float64         `json:"confidence"`
+	Box        image.Rectangle `json:"-"`
+	// Segments is the sampled pattern, bit 0 segment a through bit 6 segment g.
+	Segments uint8 `json:"segments"`
+}
+
+// Reading is what was read from one display.
+type Reading struct {
+	Text  string `json:"text"`
+	Chars []Char `json:"chars"`
+	// Box is where the lit characters are, in image pixels.
+	Box image.Rectangle `json:"-"`
+	// Color is the mean colour of the lit segments.
+	Color color.RGBA `json:"-"`
+	// Confidence is the mean character confidence scaled by how well the segments stand out.
+	Confidence float64 `json:"confidence"`
+	// Contrast is the separation of lit and unlit pixels in the display's own colour, in [0,1].
+	Contrast float64 `json:"contrast"`
+}
+
+// RGBA converts any image to *image.RGBA (without copying one that already is).
+func RGBA(img image.Image) *image.RGBA {
+	if m, ok := img.(*image.RGBA); ok {
+		return m
+	}
+	b := img.Bounds()
+	m := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(m, m.Bounds(), img, b.Min, draw.Src)
+	return m
+}
+
+// Read finds the seven-segment display in img and reads it.
+func Read(img image.Image) (Reading, error) {
+	m := RGBA(img)
+	w, h := m.Bounds().Dx(), m.Bounds().Dy()
+	if w < 16 || h < 16 {
+		return Reading{}, ErrNoDisplay
+	}
+	lit := make([]bool, w*h)
+	for y := 0; y < h; y++ {
+		row := m.Pix[y*m.Stride:]
+		for x := 0; x < w; x++ {
+			r, g, b := int(row[4*x]), int(row[4*x+1]), int(row[4*x+2])
+			lit[y*w+x] = max(r, g, b)-min(r, g, b) >= minChroma && max(r, g, b) >= 90
+		}
+	}
+	best := Reading{}
+	found := false
+	for _, box := range candidates(lit, w, h) {
+		rd, ok := readRegion(m, box)
+		if !ok {
+			continue
+		}
+		if !found || score(rd) > score(best) {
+			best, found = rd, true
+		}
+	}
+	if !found {
+		return Reading{}, ErrNoDisplay
+	}
+	return best, nil
+}
+
+func score(r Reading) float64 { return r.Confidence * float64(min(len(r.Chars), 4)) }
+
+// cell is the side in pixels of the grid the lit mask is coarsened to while locating displays.
+const cell = 4
+
+// candidates groups lit pixels into regions that may be a row of characters: connected parts of
+// a coarse grid, merged along a row when they have similar heights and small gaps between them.
+func candidates(lit []bool, w, h int) []image.Rectangle {
+	gw, gh := (w+cell-1)/cell, (h+cell-1)/cell
+	grid := make([]bool, gw*gh)
+	counts := make([]uint8, gw*gh)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if lit[y*w+x] {
+				i := (y/cell)*gw + x/cell
+				if counts[i] < 255 {
+					counts[i]++
+				}
+			}
+		}
+	}
+	for i, c := range counts {
+		grid[i] = c >= 2
+	}
+	var comps []image.Rectangle
+	seen := make([]bool, len(grid))
+	stack := []int{}
+	for i := range grid {
+		if !grid[i] || seen[i] {
+			continue
+		}
+		r := image.Rect(i%gw, i/gw, i%gw+1, i/gw+1)
+		stack = append(stack[:0], i)
+		seen[i] = true
+		n := 0
+		for len(stack) > 0 {
+			j := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			n++
+			x, y := j%gw, j/gw
+			r = r.Union(image.Rect(x, y, x+1, y+1))
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					nx, ny := x+dx, y+dy
+					if nx < 0 || ny < 0 || nx >= gw || ny >= gh {
+						continue
+					}
+					k := ny*gw + nx
+					if grid[k] && !seen[k] {
+						seen[k] = true
+						stack = append(stack, k)
+					}
+				}
+			}
+		}
+		if n >= 2 {
+			comps = append(comps, image.Rect(r.Min.X*cell, r.Min.Y*cell, min(w, r.Max.X*cell), min(h, r.Max.Y*cell)))
+		}
+	}
+	// Merge parts of one row: they overlap vertically and the gap is under 0.7 of the taller's height.
+	sort.Slice(comps, func(i, j int) bool { return comps[i].Min.X < comps[j].Min.X })
+	merged := true
+	for merged {
+		merged = false
+		for i := 0; i < len(comps) && !merged; i++ {
+			for j := i + 1; j < len(comps); j++ {
+				a, b := comps[i], comps[j]
+				ha, hb := a.Dy(), b.Dy()
+				ov := min(a.Max.Y, b.Max.Y) - max(a.Min.Y, b.Min.Y)
+				gap := max(a.Min.X, b.Min.X) - min(a.Max.X, b.Max.X)
+				hm := max(ha, hb)
+				if ov >= min(ha, hb)/2 && gap <= hm*7/10 {
+					comps[i] = a.Union(b)
+					comps = append(comps[:j], comps[j+1:]...)
+					merged = true
+					break
+				}
+			}
+		}
+	}
+	var out []image.Rectangle
+	for _, c := range comps {
+		if c.Dy() >= 12 && c.Dx() >= c.Dy()/2 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// readRegion reads the characters in box: a threshold in the display's own colour, a split into
+// character cells by column gaps, and seven samples per cell.
+func readRegion(m *image.RGBA, box image.Rectangle) (Reading, bool) {
+	box = box.Inset(-2).Intersect(m.Bounds())
+	bw, bh := box.Dx(), box.Dy()
+	// Foreground and background colours from the locating threshold.
+	var fg, bg [3]float64
+	var nf, nb float64
+	for y := box.Min.Y; y < box.Max.Y; y++ {
+		for x := box.Min.X; x < box.Max.X; x++ {
+			p := m.Pix[y*m.Stride+4*x:]
+			r, g, b := float64(p[0]), float64(p[1]), float64(p[2])
+			if max(p[0], p[1], p[2])-min(p[0], p[1], p[2]) >= minChroma {
+				fg[0], fg[1], fg[2] = fg[0]+r, fg[1]+g, fg[2]+b
+				nf++
+			} else {
+				bg[0], bg[1], bg[2] = bg[0]+r, bg[1]+g, bg[2]+b
+				nb++
+			}
+		}
+	}
+	if nf < 20 || nb < 20 {
+		return Reading{}, false
+	}
+	for i := range fg {
+		fg[i] /= nf
+		bg[i] /= nb
+	}
+	d := [3]float64{fg[0] - bg[0], fg[1] - bg[1], fg[2] - bg[2]}
+	norm := d[0]*d[0] + d[1]*d[1] + d[2]*d[2]
+	if norm < 30*30 {
+		return Reading{}, false
+	}
+	// Projection of every pixel on the background-to-segment colour axis, in [0,255].
+	proj := make([]uint8, bw*bh)
+	var hist [256]int
+	for y := 0; y < bh; y++ {
+		for x := 0; x < bw; x++ {
+			p := m.Pix[(box.Min.Y+y)*m.Stride+4*(box.Min.X+x):]
+			v := ((float64(p[0])-bg[0])*d[0] + (float64(p[1])-bg[1])*d[1] + (float64(p[2])-bg[2])*d[2]) / norm
+			q := uint8(max(0, min(255, v*255)))
+			proj[y*bw+x] = q
+			hist[q]++
+		}
+	}
+	thr, sep := otsu(hist[:])
+	on := make([]bool, bw*bh)
+	for i, q := range proj {
+		on[i] = q > thr
+	}
+	// Vertical extent of the characters.
+	rows := make([]int, bh)
+	cols := make([]int, bw)
+	for y := 0; y < bh; y++ {
+		for x := 0; x < bw; x++ {
+			if on[y*bw+x] {
+				rows[y]++
+				cols[x]++
+			}
+		}
+	}
+	top, bot := -1, -1
+	for y, c := range rows {
+		if c > 0 {
+			if top < 0 {
+				top = y
+			}
+			bot = y
+		}
+	}
+	if top < 0 || bot-top < 10 {
+		return Reading{}, false
+	}
+	H := bot - top + 1
+	// Columns runs: characters, with gaps narrower than H/12 bridged.
+	type run struct{ x0, x1 int }
+	var runs []run
+	minCol := max(1, H/40)
+	for x := 0; x < bw; x++ {
+		if cols[x] < minCol {
+			continue
+		}
+		if n := len(runs); n > 0 && x-runs[n-1].x1 <= max(2, H/12) {
+			runs[n-1].x1 = x
+		} else {
+			runs = append(runs, run{x, x})
+		}
+	}
+	if len(runs) < 2 || len(runs) > 12 {
+		return Reading{}, false
+	}
+	// Character width: the widest runs are full characters.
+	var widths []int
+	for _, r := range runs {
+		widths = append(widths, r.x1-r.x0+1)
+	}
+	sort.Ints(widths)
+	W := widths[len(widths)-1]
+	if W < H/4 || W > H {
+		return Reading{}, false
+	}
+	rd := Reading{Box: box, Color: color.RGBA{uint8(fg[0]), uint8(fg[1]), uint8(fg[2]), 255}}
+	sum := 0.0
+	for _, r := range runs {
+		x0 := r.x0
+		if r.x1-r.x0+1 < W*45/100 {
+			x0 = r.x1 - W + 1 // a narrow "1" sits on the right of its cell
+			if x0 < 0 {
+				x0 = 0
+			}
+		}
+		pat, sure := sample(on, bw, x0, top, W, H)
+		c, ok := glyphs[pat]
+		conf := 0.0
+		if ok {
+			m := 1.0
+			for _, s := range sure {
+				m = min(m, s)
+			}
+			conf = 0.6 + 0.4*m
+		} else {
+			var cost float64
+			c, cost = nearest(pat, sure)
+			conf = max(0.05, 0.45-cost/3)
+		}
+		sum += conf
+		rd.Chars = append(rd.Chars, Char{Char: string(c), Confidence: conf, Segments: pat,
+			Box: image.Rect(box.Min.X+x0, box.Min.Y+top, box.Min.X+x0+W, box.Min.Y+top+H)})
+		rd.Text += string(c)
+	}
+	rd.Contrast = min(1, sep*4)
+	rd.Confidence = sum / float64(len(rd.Chars)) * (0.5 + 0.5*rd.Contrast)
+	rd.Box = image.Rect(box.Min.X+runs[0].x0, box.Min.Y+top, box.Min.X+runs[len(runs)-1].x1+1, box.Min.Y+bot+1)
+	return rd, true
+}
+
+// segRects are the sample windows of segments a..g as fractions of a character cell.
+var segRects = [7][4]float64{
+	{0.3, 0.0, 0.7, 0.12},  // a
+	{0.78, 0.2, 1.0, 0.38}, // b
+	{0.78, 0.62, 1.0, 0.8}, // c
+	{0.3, 0.88, 0.7, 1.0},  // d
+	{0.0, 0.62, 0.22, 0.8}, // e
+	{0.0, 0.2, 0.22, 0.38}, // f
+	{0.3, 0.44, 0.7, 0.56}, // g
+}
+
+// sample returns the segment pattern of the cell at (x0, y0) of size w x h, and how sure each
+// segment's verdict is, in [0,1].
+func sample(on []bool, stride, x0, y0, w, h int) (uint8, [7]float64) {
+	var pat uint8
+	var sure [7]float64
+	rows := len(on) / stride
+	for i, r := range segRects {
+		xa, ya := x0+int(r[0]*float64(w)), y0+int(r[1]*float64(h))
+		xb, yb := x0+int(r[2]*float64(w)+0.5), y0+int(r[3]*float64(h)+0.5)
+		n, lit := 0, 0
+		for y := max(0, ya); y < min(rows, max(yb, ya+1)); y++ {
+			for x := max(0, xa); x < min(stride, max(xb, xa+1)); x++ {
+				n++
+				if on[y*stride+x] {
+					lit++
+				}
+			}
+		}
+		f := 0.0
+		if n > 0 {
+			f = float64(lit) / float64(n)
+		}
+		if f >= 0.3 {
+			pat |= 1 << i
+			sure[i] = min(1, (f-0.3)/0.4)
+		} else {
+			sure[i] = min(1, (0.3-f)/0.2)
+		}
+	}
+	return pat, sure
+}
+
+// otsu returns the threshold that best separates a histogram into two classes and the distance
+// between the class means, as a fraction of the range.
+func otsu(hist []int) (uint8, float64) {
+	total, sum := 0, 0.0
+	for i, c := range hist {
+		total += c
+		sum += float64(i * c)
+	}
+	var wB, sumB, best float64
+	thr := 127
+	sep := 0.0
+	for t := 0; t < 255; t++ {
+		wB += float64(hist[t])
+		if wB == 0 {
+			continue
+		}
+		wF := float64(total) - wB
+		if wF == 0 {
+			break
+		}
+		sumB += float64(t * hist[t])
+		mB, mF := sumB/wB, (sum-sumB)/wF
+		v := wB * wF * (mB - mF) * (mB - mF)
+		if v > best {
+			best, thr, sep = v, t, (mF-mB)/255
+		}
+	}
+	return uint8(thr), sep
+}
