@@ -265,6 +265,12 @@ func plan(mj *modelJSON, weights map[string]tensor) (*Model, error) {
 				return nil, fmt.Errorf("%w: %s reads %s before it is computed", ErrFormat, n.Name, in.name)
 			}
 		}
+		if k, ok, err := foldConst(n, a, ins); err != nil {
+			return nil, fmt.Errorf("%s (%s): %w", n.Name, n.Op, err)
+		} else if ok {
+			out.konst, out.shape = k, k.shape
+			continue
+		}
 		build, err := buildOp(m, n, a, ins, out)
 		if err != nil {
 			return nil, fmt.Errorf("%s (%s): %w", n.Name, n.Op, err)

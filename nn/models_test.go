@@ -12,10 +12,10 @@ import (
 
 func TestModelFiles(t *testing.T) {
 	files := ModelFiles()
-	if len(files) != 8 {
-		t.Fatalf("got %d pinned files, want 8", len(files))
+	if len(files) != 10 {
+		t.Fatalf("got %d pinned files, want 10", len(files))
 	}
-	want := []string{"blazeface", "blazeface-front", "emotion", "facemesh"}
+	want := []string{"blazeface", "blazeface-front", "emotion", "facemesh", "facemesh-detection-full"}
 	got := Models()
 	if len(got) != len(want) {
 		t.Fatalf("models = %v, want %v", got, want)

@@ -417,7 +417,11 @@ func buildOp(m *Model, n *nodeJSON, a attrs, ins []*value, out *value) (func() s
 		in := ins[0]
 		return func() step { p.in, p.out = in.root().data, out.data; return p }, nil
 	case "ConcatV2":
-		return nil, fmt.Errorf("%w: ConcatV2", ErrUnsupported)
+		return buildConcat(a, ins, out)
+	case "DepthToSpace":
+		return buildDepthToSpace(a, ins, out)
+	case "ResizeBilinear":
+		return buildResize(a, ins, out)
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnsupported, n.Op)
 }

@@ -34,7 +34,7 @@ function timeGo(iters) {
   const res = execFileSync('go', ['test', '-run', 'XXX', '-bench', '.', '-benchtime', iters + 'x', './nn'], {
     cwd: root, env: { ...process.env, GOMAXPROCS: '1' }, encoding: 'utf8',
   });
-  const names = { BenchmarkEmotion: 'emotion', BenchmarkBlazefaceFront: 'blazeface-front', BenchmarkBlazefaceBack: 'blazeface', BenchmarkFacemesh: 'facemesh' };
+  const names = { BenchmarkEmotion: 'emotion', BenchmarkBlazefaceFront: 'blazeface-front', BenchmarkBlazefaceBack: 'blazeface', BenchmarkFacemesh: 'facemesh', BenchmarkBlazefaceFull: 'facemesh-detection-full' };
   const out = {};
   for (const m of res.matchAll(/^(Benchmark\w+)(?:-\d+)?\s+\d+\s+([\d.]+) ns\/op(?:\s+([\d.]+) cpu-ns\/op)?/gm)) {
     out[names[m[1]]] = { wall: Number(m[2]) / 1e6, cpu: Number(m[3] || m[2]) / 1e6 };

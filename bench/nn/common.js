@@ -36,6 +36,6 @@ function testInput(shape) {
   return x;
 }
 
-const models = { 'blazeface-front': [1, 128, 128, 3], blazeface: [1, 256, 256, 3], emotion: [1, 64, 64, 1], facemesh: [1, 192, 192, 3] };
+const models = { 'blazeface-front': [1, 128, 128, 3], blazeface: [1, 256, 256, 3], emotion: [1, 64, 64, 1], facemesh: [1, 192, 192, 3], 'facemesh-detection-full': [1, 192, 192, 3] };
 
 module.exports = { tf, loadModel, testInput, models };

@@ -15,8 +15,12 @@ const { tf, loadModel, testInput, models } = require('./common');
     if (!Array.isArray(ys)) ys = [ys];
     const outputs = {};
     names.forEach((n, i) => {
-      const d = Buffer.from(ys[i].dataSync().buffer);
-      outputs[n] = { shape: ys[i].shape, data: d.toString('base64') };
+      // large outputs keep every stride-th value, so the golden files stay small
+      const all = ys[i].dataSync();
+      const stride = all.length > 16384 ? Math.ceil(all.length / 8192) : 1;
+      const kept = stride === 1 ? all : Float32Array.from(all.filter((_, j) => j % stride === 0));
+      outputs[n] = { shape: ys[i].shape, data: Buffer.from(kept.buffer).toString('base64') };
+      if (stride > 1) outputs[n].stride = stride;
     });
     fs.writeFileSync(path.join(out, name + '.golden.json'), JSON.stringify({ generator: 'tfjs ' + tf.version.tfjs + ' cpu', input: shape, outputs }, null, 1));
     console.log(name, names.map((n, i) => n + ' ' + JSON.stringify(ys[i].shape)).join(', '));
