@@ -218,9 +218,9 @@ func TestPhotoGoesOnlyToTheReadersTheConversationNeeds(t *testing.T) {
 	}{
 		{"bank", "", []string{"image.check"}},
 		{"bank", "deposit_check", []string{"image.check"}},
-		{"telecom", "", nil},
-		{"telecom", "internet_down", nil},
-		{"appliances", "fault", nil},
+		{"telecom", "", []string{"image.lights", "image.label"}},
+		{"telecom", "internet_down", []string{"image.lights", "image.label"}},
+		{"appliances", "fault", []string{"image.display", "image.label", "image.lights"}},
 	} {
 		st := dialogue.NewState(c.pack)
 		st.Skill, st.Step = c.skill, "x"
@@ -228,7 +228,7 @@ func TestPhotoGoesOnlyToTheReadersTheConversationNeeds(t *testing.T) {
 			t.Errorf("%s/%s: images %v, want %v", c.pack, c.skill, got, c.want)
 		}
 	}
-	if r := dialogue.Readers(e.Packs); !r["image.check"] || len(r) != 1 {
+	if r := dialogue.Readers(e.Packs); !r["image.check"] || !r["image.display"] || len(r) != 4 {
 		t.Errorf("readers %v", r)
 	}
 }

@@ -1,6 +1,7 @@
 package dialogue_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -180,11 +181,19 @@ func TestFaultDiagnosisProducesReportGuideAndParts(t *testing.T) {
 	st := dialogue.NewState("appliances")
 	out := turn(t, e, st, intent("fault", 0.9, media.ModVideo), entity("product", "washer", media.ModVideo), entity("error_code", "E21", media.ModVideo))
 	kinds := map[string]int{}
+	var order []string
 	for _, p := range out.Reply.Parts {
 		kinds[p.Type]++
+		if p.Type == "document" && (p.MIME != "application/pdf" || !bytes.HasPrefix(p.Data, []byte("%PDF"))) {
+			t.Errorf("document %q is %s, not a PDF", p.Title, p.MIME)
+		}
+		if p.Type == "document" || p.Type == "link" {
+			order = append(order, p.Type)
+		}
 	}
-	if kinds["document"] != 2 || kinds["link"] != 1 || kinds["image"] == 0 {
-		t.Fatalf("parts %v: %q", kinds, out.Reply.Text())
+	// report and guide as PDF documents, the order link, then the two web pages as links
+	if kinds["document"] != 2 || kinds["link"] != 3 || kinds["image"] == 0 || strings.Join(order[:3], ",") != "document,document,link" {
+		t.Fatalf("parts %v %v: %q", kinds, order, out.Reply.Text())
 	}
 	if !strings.Contains(out.Reply.Text(), "drain") {
 		t.Fatalf("diagnosis %q", out.Reply.Text())

@@ -15,7 +15,7 @@ import (
 func (t *turn) fuseSlots() {
 	st := t.st
 	flow := t.pack.Flows[st.Skill]
-	for _, o := range t.in.Observations {
+	for _, o := range t.frameVotes() {
 		switch {
 		case flow != nil && flow.Upload != nil && o.Kind == flow.Upload.Observation:
 			st.Signals["uploaded"] = 1
@@ -46,6 +46,9 @@ func (t *turn) fuseSlots() {
 		if txt := strings.TrimSpace(t.customerText()); txt != "" && !st.Has(st.Expect.Slot) {
 			t.evidence(st.Expect.Slot, txt, perception.Observation{Confidence: 0.8, Source: perception.Source{MessageID: t.in.MessageID, Modality: t.textModality(), Stage: "dialogue.free_text"}}, "observed")
 		}
+	}
+	if flow != nil && flow.Diagnose {
+		t.inferProduct(flow)
 	}
 	if flow != nil {
 		for _, s := range flow.Slots {
@@ -115,6 +118,12 @@ func (t *turn) evidence(slot string, value any, o perception.Observation, kind s
 	ev := Evidence{
 		Value: value, Modality: o.Source.Modality, Stage: o.Source.Stage, Confidence: o.Confidence,
 		MessageID: o.Source.MessageID, Kind: kind, Region: o.Source.Region, At: t.now,
+	}
+	if o.Source.Modality == media.ModVideo && o.Source.Region != nil {
+		ev.FrameMS = o.Source.Start.Milliseconds()
+	}
+	if o.Attachment != nil {
+		ev.Crop = o.Attachment.URL
 	}
 	if ev.MessageID == "" {
 		ev.MessageID = t.in.MessageID

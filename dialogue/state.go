@@ -30,7 +30,11 @@ type Evidence struct {
 	MessageID  string             `json:"message_id"`
 	Kind       string             `json:"kind,omitempty"` // "observed" or "confirmation"
 	Region     *perception.Region `json:"region,omitempty"`
-	At         time.Time          `json:"at"`
+	// FrameMS is the time of the video frame the value was read from, in milliseconds.
+	FrameMS int64 `json:"frame_ms,omitempty"`
+	// Crop is the address of the picture of the region that shows the value.
+	Crop string    `json:"crop,omitempty"`
+	At   time.Time `json:"at"`
 }
 
 // Slot is a fact the dialogue tracks, with every piece of evidence behind it.
@@ -91,6 +95,27 @@ type State struct {
 	Asked     string    `json:"asked,omitempty"`
 	Turns     int       `json:"turns"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	// Checks holds the answers to diagnostic checks, by check ID ("yes", "no" or "unanswered").
+	Checks map[string]string `json:"checks,omitempty"`
+	// Findings are what the video showed and the audio sounded like, beyond slot values: lights
+	// and their blink patterns, sound features.
+	Findings []Finding `json:"findings,omitempty"`
+	// DiagnosedAt is when the diagnosis was made.
+	DiagnosedAt time.Time `json:"diagnosed_at,omitzero"`
+}
+
+// Finding is a fact a stage observed that is not a slot value: a light blinking, a grinding sound.
+type Finding struct {
+	Kind     string         `json:"kind"` // light, sound
+	Name     string         `json:"name"` // "door", "grinding"
+	Value    string         `json:"value"`
+	Modality media.Modality `json:"modality"`
+	Stage    string         `json:"stage"`
+	// Confidence is how sure the stage is, in [0,1].
+	Confidence float64 `json:"confidence"`
+	FrameMS    int64   `json:"frame_ms,omitempty"`
+	Crop       string  `json:"crop,omitempty"`
+	MessageID  string  `json:"message_id"`
 }
 
 // Action is something the flow did in the world: a deposit, a parts order, a handoff.

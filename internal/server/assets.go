@@ -94,6 +94,10 @@ func (s *Server) handleParts(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errorf(http.StatusNotFound, "not_found", "no such pack"))
 		return
 	}
+	if r.URL.Query().Get("format") == "json" || strings.Contains(r.Header.Get("Accept"), "application/json") {
+		s.partsJSON(w, p, strings.Split(r.URL.Query().Get("order"), ","))
+		return
+	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "<!doctype html><meta charset=utf-8><title>Order parts</title><h1>%s — order parts</h1><table>", html.EscapeString(p.Title))
 	total := 0.0

@@ -407,6 +407,7 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 	byPack := map[string]int{}
 	var csatSum, csatN int
 	var resolution []float64
+	packRes := map[string][]float64{}
 	for _, c := range cs {
 		byStatus[c.Status]++
 		byPack[c.Pack]++
@@ -416,6 +417,7 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 		}
 		if c.ResolvedAt != nil {
 			resolution = append(resolution, c.ResolvedAt.Sub(c.CreatedAt).Seconds())
+			packRes[c.Pack] = append(packRes[c.Pack], c.ResolvedAt.Sub(c.CreatedAt).Seconds())
 		}
 	}
 	mix, messages, err := s.modalityMix(r.Context(), cs)
@@ -441,6 +443,12 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 		sort.Float64s(resolution)
 		out["median_resolution_secs"] = median(resolution)
 	}
+	byPackRes := map[string]float64{}
+	for p, v := range packRes {
+		sort.Float64s(v)
+		byPackRes[p] = median(v)
+	}
+	out["median_resolution_secs_by_pack"] = byPackRes
 	writeJSON(w, http.StatusOK, out)
 }
 

@@ -313,6 +313,12 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 	if err := s.storeParts(ctx, out.Reply.Parts); err != nil {
 		return dialogue.Reply{}, nil, err
 	}
+	for i := range out.Reply.Parts {
+		// the order page places the order for this conversation
+		if p := &out.Reply.Parts[i]; p.Type == "link" && strings.HasPrefix(p.URL, "/order.html?") {
+			p.URL += "&conversation=" + cv.c.ID
+		}
+	}
 	if s.wantsSpeech(items) {
 		if p, err := s.speak(ctx, out.Reply); err != nil {
 			s.log.Warn("speech synthesis failed", "err", err)
@@ -330,6 +336,7 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 			cv.c.Status = store.StatusResolved
 		}
 		s.metrics.resolutions.Inc()
+		s.metrics.resolution.WithLabelValues(cv.c.Pack).Observe(now.Sub(cv.c.CreatedAt).Seconds())
 	} else if !cv.state.Resolved && cv.c.Status == store.StatusResolved {
 		cv.c.Status = store.StatusOpen
 		cv.c.ResolvedAt = nil

@@ -15,9 +15,11 @@ type metrics struct {
 	turn        prometheus.Histogram
 	turns       *prometheus.CounterVec
 	resolutions prometheus.Counter
-	handoffs    prometheus.Counter
-	csat        prometheus.Histogram
-	parts       *prometheus.CounterVec
+	// resolution is the time from first contact to resolution, by pack.
+	resolution *prometheus.HistogramVec
+	handoffs   prometheus.Counter
+	csat       prometheus.Histogram
+	parts      *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -34,13 +36,17 @@ func newMetrics() *metrics {
 		}),
 		turns:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "parley_turns_total", Help: "Customer turns by pack."}, []string{"pack"}),
 		resolutions: prometheus.NewCounter(prometheus.CounterOpts{Name: "parley_resolutions_total", Help: "Conversations resolved without a person."}),
-		handoffs:    prometheus.NewCounter(prometheus.CounterOpts{Name: "parley_handoffs_total", Help: "Conversations handed to a person."}),
+		resolution: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "parley_resolution_seconds", Help: "Time from first contact to resolution, by pack.",
+			Buckets: prometheus.ExponentialBuckets(0.5, 2, 14),
+		}, []string{"pack"}),
+		handoffs: prometheus.NewCounter(prometheus.CounterOpts{Name: "parley_handoffs_total", Help: "Conversations handed to a person."}),
 		csat: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "parley_csat_score", Help: "Customer satisfaction scores.", Buckets: []float64{1, 2, 3, 4, 5},
 		}),
 		parts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "parley_message_parts_total", Help: "Message parts by modality."}, []string{"kind"}),
 	}
-	m.reg.MustRegister(m.stage, m.stageErrors, m.turn, m.turns, m.resolutions, m.handoffs, m.csat, m.parts,
+	m.reg.MustRegister(m.stage, m.stageErrors, m.turn, m.turns, m.resolutions, m.resolution, m.handoffs, m.csat, m.parts,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

@@ -60,7 +60,9 @@ type Server struct {
 	opts Options
 	// video expands an uploaded video into the frames perception reads and its audio track:
 	// Options.Video's frames, chosen by scene change and sharpness.
-	video    VideoExpander
+	video VideoExpander
+	// orders are the placed parts orders.
+	orders   orderBook
 	log      *slog.Logger
 	store    store.Store
 	blobs    store.Blobs
@@ -99,6 +101,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (s *Server, err e
 		return nil, fmt.Errorf("server: data dir: %w", err)
 	}
 	s = &Server{cfg: cfg, opts: opts, log: opts.Logger, hub: newHub(), metrics: newMetrics(), done: make(chan struct{})}
+	s.orders.path = ordersPath(cfg.DataDir)
 	var packFS fs.FS = packs.FS
 	if cfg.PacksDir != "" {
 		packFS = os.DirFS(cfg.PacksDir)
@@ -194,6 +197,8 @@ func (s *Server) routes() {
 	api("GET /v1/packs/{pack}/assets/{name}", s.handleAsset)
 	api("GET /v1/packs/{pack}/articles/{id}", s.handleArticle)
 	api("GET /v1/packs/{pack}/parts", s.handleParts)
+	api("POST /v1/orders", s.handleOrder)
+	api("GET /v1/orders/{id}", s.handleGetOrder)
 	if s.opts.Live != nil {
 		m.Handle("GET /v1/conversations/{id}/live", s.auth(s.stream(s.opts.Live(s))))
 	}
