@@ -49,9 +49,9 @@ function timeGo(iters) {
   const go = timeGo(iters);
   console.log(`one core, ${iters} runs each, ms per inference (tfjs ${tf.version.tfjs}, wasm backend, SIMD: ${await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')})`);
   console.log('CPU time per inference (wall time in brackets; wall time inflates when other processes share the cores)');
-  console.log('model             input            tfjs-wasm          parley nn     speed-up (cpu)');
+  console.log('model                    input            tfjs-wasm          parley nn     speed-up (cpu)');
   const f = (t) => `${t.cpu.toFixed(2)} (${t.wall.toFixed(2)})`.padStart(14);
   for (const [name, shape] of Object.entries(models)) {
-    console.log(`${name.padEnd(17)} ${shape.slice(1).join('x').padEnd(12)} ${f(js[name])}  ${f(go[name])}  ${(js[name].cpu / go[name].cpu).toFixed(1).padStart(9)}x`);
+    console.log(`${name.padEnd(24)} ${shape.slice(1).join('x').padEnd(12)} ${f(js[name])}  ${f(go[name])}  ${(js[name].cpu / go[name].cpu).toFixed(1).padStart(9)}x`);
   }
 })();

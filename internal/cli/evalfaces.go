@@ -27,6 +27,7 @@ func runEvalFaces(ctx context.Context, args []string, out io.Writer) error {
 	noAlign := fs.Bool("no-align", false, "do not level the eyes of the expression crop")
 	noClamp := fs.Bool("no-clamp", false, "let the expression crop reach past the image's edges")
 	noPad := fs.Bool("no-pad", false, "no second detection pass with a margin around tight images")
+	fullRange := fs.Bool("full-range", false, "also try the full-range detector when the front model finds no face")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -34,7 +35,7 @@ func runEvalFaces(ctx context.Context, args []string, out io.Writer) error {
 	if len(pos) != 1 {
 		return fmt.Errorf("%w: want one DIR with a sub-folder per expression (angry, disgust, fear, happy, sad, surprise, neutral)", ErrUsage)
 	}
-	a, err := face.NewAnalyzer(*models, face.Options{CropScale: *crop, Resize: face.Resize(*resize), NoAlign: *noAlign, NoClamp: *noClamp, NoPad: *noPad})
+	a, err := face.NewAnalyzer(*models, face.Options{CropScale: *crop, Resize: face.Resize(*resize), NoAlign: *noAlign, NoClamp: *noClamp, NoPad: *noPad, FullRange: *fullRange})
 	if err != nil {
 		return err
 	}

@@ -55,10 +55,13 @@ type Detection struct {
 // merge overlapping boxes with weighted non-maximum suppression.
 type detector struct {
 	model     *nn.Model
-	size      int     // input side, 128 or 256
+	size      int     // input side, 128, 192 or 256
 	anchors   []Point // in input pixels
 	threshold float64 // minimum score
-	raw       []candidate
+	// full is the full-range model: one output of rows [logit, 16 regressors] over a 48x48 grid
+	// (the others have separate score and regressor outputs for two grids).
+	full bool
+	raw  []candidate
 }
 
 type candidate struct {
@@ -70,6 +73,20 @@ type candidate struct {
 func newDetector(m *nn.Model, threshold float64) (*detector, error) {
 	shape := m.InputShape()
 	names := m.OutputNames()
+	if len(shape) == 4 && shape[1] == fullSize && shape[2] == fullSize && len(names) >= 1 {
+		// facemesh-detection-full: Identity is the face head (Identity_1 the person head)
+		if o := m.OutputShape(0); names[0] != "Identity" || len(o) != 3 || o[1] != fullGrid*fullGrid || o[2] != 17 {
+			return nil, fmt.Errorf("face: %s is not the full-range face detector (output %s %v)", m.Name(), names[0], o)
+		}
+		d := &detector{model: m, size: fullSize, threshold: threshold, full: true}
+		stride := float64(fullSize) / fullGrid
+		for y := 0; y < fullGrid; y++ {
+			for x := 0; x < fullGrid; x++ {
+				d.anchors = append(d.anchors, Point{stride * (float64(x) + 0.5), stride * (float64(y) + 0.5)})
+			}
+		}
+		return d, nil
+	}
 	if len(shape) != 4 || shape[1] != shape[2] || shape[3] != 3 || len(names) != 4 {
 		return nil, fmt.Errorf("face: %s is not a BlazeFace model (input %v, %d outputs)", m.Name(), shape, len(names))
 	}
@@ -80,6 +97,12 @@ func newDetector(m *nn.Model, threshold float64) (*detector, error) {
 	}
 	return d, nil
 }
+
+// The full-range detector's input side and anchor grid (stride 4, one anchor a cell).
+const (
+	fullSize = 192
+	fullGrid = 48
+)
 
 // anchors returns BlazeFace's SSD anchor centres in input pixels: a 16x16 grid with 2 anchors per
 // cell, then an 8x8 grid with 6 per cell (strides size/16 and size/8).
@@ -142,15 +165,23 @@ func (d *detector) window(img *image.RGBA, x0, y0, side float64) {
 	padX, padY := -x0, -y0
 	resizeRGB(d.model.Input(), d.size, img, x0, y0, side, -1)
 	d.model.Run()
-	logitsA, logitsB := d.model.Output(0), d.model.Output(1)
-	regA, regB := d.model.Output(2), d.model.Output(3)
+	var logitsA, logitsB, regA, regB []float32
+	if d.full {
+		regA = d.model.Output(0)
+	} else {
+		logitsA, logitsB = d.model.Output(0), d.model.Output(1)
+		regA, regB = d.model.Output(2), d.model.Output(3)
+	}
 	nA := len(logitsA)
 	for i, a := range d.anchors {
 		var logit float32
 		var r []float32
-		if i < nA {
+		switch {
+		case d.full:
+			logit, r = regA[17*i], regA[17*i+1:17*i+17]
+		case i < nA:
 			logit, r = logitsA[i], regA[16*i:16*i+16]
-		} else {
+		default:
 			logit, r = logitsB[i-nA], regB[16*(i-nA):16*(i-nA)+16]
 		}
 		score := sigmoid(float64(logit))

@@ -343,3 +343,37 @@ func TestStageConcurrent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestFullRange checks the full-range detector on its own: the front model's box and facemesh's
+// eye on a close face, and a smaller face (100 pixels of a 640x480 frame).
+func TestFullRange(t *testing.T) {
+	if err := nn.Installed(nn.ModelDir(), "facemesh-detection-full"); err != nil {
+		t.Skipf("facemesh-detection-full not installed: %v", err)
+	}
+	a, err := NewAnalyzer(nn.ModelDir(), Options{FullRange: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := a.toRGBA(frame(loadJPEG(t, "smiling.jpg"), 200, 120, 220))
+	front, full := a.front.detect(img, 0), a.full.detect(img, 0)
+	if len(front) != 1 || len(full) != 1 {
+		t.Fatalf("front %d faces, full range %d, want 1 each", len(front), len(full))
+	}
+	if v := IoU(front[0].Box, full[0].Box); v < 0.5 {
+		t.Errorf("full-range box %+v overlaps the front model's %+v by %.2f", full[0].Box, front[0].Box, v)
+	}
+	if a.mesh != nil {
+		// the eye keypoint lands on facemesh's eye (the front model's is rougher)
+		faces := a.Analyze(img)
+		r, _ := faces[0].Landmarks.eyes()
+		if d := math.Hypot(full[0].Keypoints[0].X-r.X, full[0].Keypoints[0].Y-r.Y); d > 6 {
+			t.Errorf("right eye %v, facemesh's %v", full[0].Keypoints[0], r)
+		}
+	}
+	small := a.toRGBA(frame(loadJPEG(t, "smiling.jpg"), 400, 280, 100))
+	if got := a.full.detect(small, 0); len(got) != 1 {
+		t.Errorf("small face: %d faces, want 1", len(got))
+	} else if c := (got[0].Box.X0 + got[0].Box.X1) / 2; c < 400 || c > 500 {
+		t.Errorf("small face centre x %.0f, want within 400..500", c)
+	}
+}
