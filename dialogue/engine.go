@@ -287,7 +287,7 @@ func (t *turn) flowFromMessage(strong bool, in kb.Intent) string {
 			}
 		}
 	}
-	return ""
+	return t.lightsFlow()
 }
 
 func (t *turn) fillsExpected() bool {

@@ -231,6 +231,9 @@ func (t *turn) guide(flow *kb.Flow) {
 		t.exhausted(flow)
 		return
 	}
+	if st.StepIndex == 0 && st.Step != "guide" {
+		t.lightsDiagnosis()
+	}
 	st.Step = "guide"
 	n := max(1, t.style.StepsPerMessage)
 	end := min(len(g.Steps), st.StepIndex+n)

@@ -81,6 +81,7 @@ func (t *turn) frameVotes() []perception.Observation {
 // findings records the lights, sounds and model numbers the message's stages observed.
 func (t *turn) findings() {
 	st := t.st
+	t.lightFindings()
 	for _, o := range t.in.Observations {
 		f := Finding{Kind: o.Kind, Modality: o.Source.Modality, Stage: o.Source.Stage, Confidence: o.Confidence, MessageID: o.Source.MessageID}
 		if o.Source.Modality == media.ModVideo && o.Source.Region != nil {
@@ -90,13 +91,6 @@ func (t *turn) findings() {
 			f.Crop = o.Attachment.URL
 		}
 		switch o.Kind {
-		case kindLight:
-			m, _ := o.Value.(map[string]any)
-			if m == nil {
-				continue
-			}
-			f.Name = fmt.Sprint(m["light"])
-			f.Value = strings.TrimSpace(fmt.Sprint(m["color"]) + " " + fmt.Sprint(m["pattern"]))
 		case kindSound:
 			f.Name, f.Value = o.Text, fmt.Sprint(o.Confidence)
 		case kindModel:

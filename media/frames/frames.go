@@ -34,7 +34,7 @@ type Options struct {
 }
 
 // DefaultOptions are the options Selecting uses when given none.
-func DefaultOptions() Options { return Options{MinFPS: 5, Max: 32, Change: 28, Every: 1.5} }
+func DefaultOptions() Options { return Options{MinFPS: 5, Max: 24, Change: 28, Every: 1} }
 
 // Selecting wraps an expander: it samples at least o.MinFPS and keeps the frames Select chooses,
 // with every non-frame item (the audio track) as it was.
@@ -151,7 +151,7 @@ func cellChange(a, b []float64) float64 {
 }
 
 // thumbW and thumbH are the thumbnail's cells.
-const thumbW, thumbH = 16, 9
+const thumbW, thumbH = 64, 36
 
 // measure decodes a JPEG frame and measures its sharpness and its thumbnail.
 func measure(data []byte) Score {
@@ -173,7 +173,7 @@ func Measure(img image.Image) Score {
 	gray := make([]float64, w*h)
 	if yc, ok := img.(*image.YCbCr); ok {
 		for y := 0; y < h; y++ {
-			row := yc.Y[(2*y)*yc.YStride:]
+			row := yc.Y[yc.YOffset(yc.Rect.Min.X, yc.Rect.Min.Y+2*y):]
 			for x := 0; x < w; x++ {
 				gray[y*w+x] = float64(row[2*x])
 			}
@@ -198,18 +198,27 @@ func Measure(img image.Image) Score {
 		}
 	}
 	mean := sum / float64(n)
-	thumb := make([]float64, thumbW*thumbH)
-	counts := make([]float64, thumbW*thumbH)
+	// The thumbnail holds each cell's mean luma and, for a JPEG, chroma: a small light turning
+	// red or green changes the chroma of its cell far more than its brightness.
+	const cells = thumbW * thumbH
+	thumb := make([]float64, 3*cells)
+	counts := make([]float64, cells)
+	yc, isYC := img.(*image.YCbCr)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			c := (y*thumbH/h)*thumbW + x*thumbW/w
 			thumb[c] += gray[y*w+x]
+			if isYC {
+				ci := yc.COffset(yc.Rect.Min.X+2*x, yc.Rect.Min.Y+2*y)
+				thumb[cells+c] += float64(yc.Cb[ci])
+				thumb[2*cells+c] += float64(yc.Cr[ci])
+			}
 			counts[c]++
 		}
 	}
 	for i := range thumb {
-		if counts[i] > 0 {
-			thumb[i] /= counts[i]
+		if counts[i%cells] > 0 {
+			thumb[i] /= counts[i%cells]
 		}
 	}
 	return Score{Sharpness: sum2/float64(n) - mean*mean, thumb: thumb}
