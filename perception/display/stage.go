@@ -19,11 +19,14 @@ const StageName = "image.display"
 const KindDisplay = "display"
 
 func init() {
-	perception.Register(StageName, func(perception.Env) (perception.Stage, error) { return Stage{}, nil })
+	perception.Register(StageName, func(env perception.Env) (perception.Stage, error) { return Stage{packs: env.Packs}, nil })
 }
 
 // Stage reads seven-segment displays in photos and video frames.
-type Stage struct{}
+type Stage struct {
+	// packs gives the error codes of the conversation's pack when the expectation carries none.
+	packs perception.PackSource
+}
 
 // Name implements perception.Stage.
 func (Stage) Name() string { return StageName }
@@ -35,7 +38,7 @@ func (Stage) Accepts(k media.Kind) bool { return k == media.Image }
 // code (matched against the error codes of the expectation's vocabulary), the whole reading as a
 // display observation, and the crop of the display as an artifact. An image without a display
 // gives no observation and no error.
-func (Stage) Process(ctx context.Context, item media.Item, expect perception.Expectation) ([]perception.Observation, error) {
+func (s Stage) Process(ctx context.Context, item media.Item, expect perception.Expectation) ([]perception.Observation, error) {
 	img, _, err := media.DecodeImage(item.Data, media.DefaultLimits().MaxPixels)
 	if err != nil {
 		return nil, err
@@ -48,7 +51,11 @@ func (Stage) Process(ctx context.Context, item media.Item, expect perception.Exp
 	src := perception.Source{Region: region, Start: item.Offset, End: item.Offset}
 	crop := cropPNG(img, rd.Box)
 	obs := []perception.Observation{{Kind: KindDisplay, Value: rd, Text: rd.Text, Confidence: rd.Confidence, Source: src}}
-	if code, conf, ok := MatchCode(rd, codesOf(expect.Vocabulary)); ok {
+	vocab := expect.Vocabulary
+	if len(vocab) == 0 && s.packs != nil && expect.Pack != "" {
+		vocab = s.packs.Vocabulary(expect.Pack)
+	}
+	if code, conf, ok := MatchCode(rd, codesOf(vocab)); ok {
 		obs = append(obs, perception.Observation{
 			Kind: perception.KindEntity, Slot: "error_code", Value: code, Text: rd.Text, Confidence: conf, Source: src,
 			Attachment: &perception.Attachment{Name: "display.png", ContentType: "image/png", Data: crop},
