@@ -276,10 +276,19 @@ func readRegion(m *image.RGBA, box image.Rectangle) (Reading, bool) {
 	sum := 0.0
 	for _, r := range runs {
 		x0 := r.x0
-		if r.x1-r.x0+1 < W*45/100 {
-			x0 = r.x1 - W + 1 // a narrow "1" sits on the right of its cell
-			if x0 < 0 {
-				x0 = 0
+		if r.x1-r.x0+1 < W*9/10 {
+			// A narrower run lacks the verticals of one side ("3", "7", "1" on the left; "E",
+			// "F", "C" on the right; "-" on both): align the cell on the side that has them.
+			side := max(2, W/6)
+			left := tallRows(on, bw, r.x0, min(r.x1, r.x0+side-1)) >= H/2
+			right := tallRows(on, bw, max(r.x0, r.x1-side+1), r.x1) >= H/2
+			switch {
+			case r.x1-r.x0+1 < W*45/100 && left:
+				x0 = r.x1 - W + 1 // a "1" is its right verticals alone
+			case right && !left:
+				x0 = r.x1 - W + 1
+			case !right && !left:
+				x0 = (r.x0+r.x1)/2 - W/2
 			}
 		}
 		pat, sure := sample(on, bw, x0, top, W, H)
@@ -305,6 +314,20 @@ func readRegion(m *image.RGBA, box image.Rectangle) (Reading, bool) {
 	rd.Confidence = sum / float64(len(rd.Chars)) * (0.5 + 0.5*rd.Contrast)
 	rd.Box = image.Rect(box.Min.X+runs[0].x0, box.Min.Y+top, box.Min.X+runs[len(runs)-1].x1+1, box.Min.Y+bot+1)
 	return rd, true
+}
+
+// tallRows counts the rows with a lit pixel between columns x0 and x1.
+func tallRows(on []bool, stride, x0, x1 int) int {
+	n := 0
+	for y := 0; y < len(on)/stride; y++ {
+		for x := x0; x <= x1; x++ {
+			if on[y*stride+x] {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 // segRects are the sample windows of segments a..g as fractions of a character cell.
