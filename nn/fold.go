@@ -94,11 +94,15 @@ func stridedSlice1D(a attrs, ins []*value) (*tensor, bool, error) {
 		}
 		return &tensor{shape: []int{}, data: []float32{x.data[begin]}}, true, nil
 	}
+	// out-of-range bounds clamp to the ends, as TensorFlow does
+	if stride > 0 {
+		begin, end = min(max(begin, 0), n), min(max(end, 0), n)
+	} else {
+		begin, end = min(max(begin, -1), n-1), min(max(end, -1), n-1)
+	}
 	var out []float32
 	for i := begin; (stride > 0 && i < end) || (stride < 0 && i > end); i += stride {
-		if i >= 0 && i < n {
-			out = append(out, x.data[i])
-		}
+		out = append(out, x.data[i])
 	}
 	return &tensor{shape: []int{len(out)}, data: out}, true, nil
 }

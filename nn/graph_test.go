@@ -5,10 +5,12 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // tinyModel writes a small graph model: input [1,4,4,2] -> 3x3 SAME conv to 3 channels with bias
@@ -184,6 +186,37 @@ func FuzzLoadFile(f *testing.F) {
 		p := filepath.Join(dir, "m.json")
 		os.WriteFile(p, data, 0o644)
 		os.WriteFile(filepath.Join(dir, "tiny.bin"), make([]byte, 80), 0o644)
+		m, err := LoadFile(p)
+		if err == nil && len(m.Input()) < 1<<20 {
+			m.Run()
+		}
+	})
+}
+
+// FuzzLoadOps mutates the single-op graphs of testdata/ops (Prelu, DepthToSpace, ResizeBilinear,
+// ConcatV2, the folded shape chain) next to their weight files: planning either fails with an
+// error or gives a model that runs.
+func FuzzLoadOps(f *testing.F) {
+	bins := map[string][]byte{}
+	for _, name := range []string{"prelu", "layout"} {
+		js, err := os.ReadFile(filepath.Join("testdata", "ops", name+".json"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(js)
+		if bins[name], err = os.ReadFile(filepath.Join("testdata", "ops", name+".bin")); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		stuck := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("planning or running took over 10 s: %q", data)) })
+		defer stuck.Stop()
+		dir := t.TempDir()
+		for name, b := range bins {
+			os.WriteFile(filepath.Join(dir, name+".bin"), b, 0o644)
+		}
+		p := filepath.Join(dir, "m.json")
+		os.WriteFile(p, data, 0o644)
 		m, err := LoadFile(p)
 		if err == nil && len(m.Input()) < 1<<20 {
 			m.Run()

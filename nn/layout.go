@@ -79,7 +79,7 @@ func buildDepthToSpace(a attrs, ins []*value, out *value) (func() step, error) {
 	if f := a.str("data_format", "nhwc"); f != "nhwc" {
 		return nil, fmt.Errorf("%w: DepthToSpace data format %s", ErrUnsupported, f)
 	}
-	if len(s) != 4 || s[0] != 1 || bs < 1 || s[3]%(bs*bs) != 0 {
+	if len(s) != 4 || s[0] != 1 || bs < 1 || bs > s[3] || s[3]%(bs*bs) != 0 {
 		return nil, fmt.Errorf("%w: DepthToSpace of %v by %d", ErrUnsupported, s, bs)
 	}
 	d := &depthToSpaceStep{h: s[1], w: s[2], c: s[3] / (bs * bs), b: bs}
@@ -121,6 +121,9 @@ func buildResize(a attrs, ins []*value, out *value) (func() step, error) {
 	s := ins[0].shape
 	if len(s) != 4 || s[0] != 1 || len(sz.data) != 2 || sz.data[0] < 1 || sz.data[1] < 1 {
 		return nil, fmt.Errorf("%w: ResizeBilinear of %v to %v", ErrUnsupported, s, sz.data)
+	}
+	if err := checkShape([]int{1, int(sz.data[0]), int(sz.data[1]), s[3]}); err != nil {
+		return nil, err
 	}
 	r := &resizeStep{h: s[1], w: s[2], c: s[3], oh: int(sz.data[0]), ow: int(sz.data[1])}
 	align, half := a.bool("align_corners", false), a.bool("half_pixel_centers", false)
