@@ -318,8 +318,18 @@ func (r *Recognizer) recognize(ctx context.Context, pcm media.PCM, e perception.
 // constrained answer (amount, yes/no, digits, date, choice) the expectation's grammar checked
 // against the language model. g is empty when no grammar ran.
 func (r *Recognizer) decode(d *decoder, samples []int16, e perception.Expectation) (g, l hyp, err error) {
-	samples = denoise(samples)
-	samples = padded(samples)
+	// Each search decodes the recording as one whole utterance, normalised over itself (batch
+	// cepstral mean), as it is: no padding with its own background and no denoising of clean
+	// speech. On real recordings the padding and live normalisation raised the digit grammar's
+	// errors on spoken digits (FSDD) from 37% to 49% and the open search's on AN4 and
+	// pocketsphinx's test audio from 40% to 43% WER. Denoising runs only when the recording holds
+	// a pause to estimate the noise from.
+	if devDenoise && hasPause(samples) {
+		samples = denoise(samples)
+	}
+	if devPad {
+		samples = padded(samples)
+	}
 	if constrained(e) {
 		fsg := grammarFSG(e, packPhrases(r.cfg.Packs), r.lex.known)
 		text, gh := fsg.text(), fsg.hash()
@@ -327,7 +337,7 @@ func (r *Recognizer) decode(d *decoder, samples []int16, e perception.Expectatio
 		if err := d.setFSG("grammar", text, gh); err != nil {
 			return g, l, err
 		}
-		if g, err = d.decode("grammar", samples, 5); err != nil {
+		if g, err = d.decodeUtt("grammar", samples, 5, !devLive); err != nil {
 			return g, l, err
 		}
 	}
@@ -345,7 +355,7 @@ func (r *Recognizer) decode(d *decoder, samples []int16, e perception.Expectatio
 	if err != nil {
 		return g, l, err
 	}
-	l, err = d.decode(name, samples, 5)
+	l, err = d.decodeUtt(name, samples, 5, !devLive)
 	return g, l, err
 }
 

@@ -24,7 +24,7 @@ var (
 // recognizer returns a shared recogniser, skipping the test when the model is not installed.
 func recognizer(t testing.TB) *Recognizer {
 	t.Helper()
-	recOnce.Do(func() { recShared, recErr = New(Config{Decoders: 2}) })
+	recOnce.Do(func() { recShared, recErr = New(Config{Decoders: 2, GeneralWeight: devGW}) })
 	if recErr != nil {
 		t.Skipf("pocketsphinx model not available: %v", recErr)
 	}

@@ -224,13 +224,13 @@ func (g *fsg) pair(from, to int) {
 	g.oneOf(o, to, units...)
 }
 
-// digits adds a digit string, also allowing grouped readings ("forty two").
+// digits adds a digit string, one digit word at a time. Grouped readings ("forty two") are left to
+// the open search: in the grammar they turned real spoken "three" into "thirty" or "thirteen".
 func (g *fsg) digits(from, to int) {
 	loop := g.state()
 	g.add(from, loop, "")
 	next := g.state()
 	g.digit(loop, next)
-	g.n99(loop, next)
 	g.add(next, loop, "")
 	g.add(next, to, "")
 }

@@ -90,8 +90,16 @@ func grammarFSG(e perception.Expectation, packPhrases func(pack string, intents 
 			phrases = append(phrases, c, "the "+c)
 		}
 	}
-	g.yesNo()
-	phrases = append(phrases, anytimePhrases...)
+	// A typed expectation's grammar holds only answers of its type: the other things a customer
+	// may say ("I don't know", a yes where an amount was asked) are left to the open search, which
+	// wins when the grammar's reading is forced. With them in the grammar, real spoken digits came
+	// out as "thanks", "correct" or "what" (FSDD, digit expectation: 43% -> 29% WER without them).
+	if !typed(e) || e.Type == "yesno" {
+		g.yesNo()
+	}
+	if !typed(e) {
+		phrases = append(phrases, anytimePhrases...)
+	}
 	phrases = append(phrases, e.Phrases...)
 	for _, v := range e.Vocabulary {
 		phrases = append(phrases, v, "it's "+v, "my "+v)
@@ -107,6 +115,16 @@ func grammarFSG(e perception.Expectation, packPhrases func(pack string, intents 
 		}
 	}
 	return g
+}
+
+// typed reports whether e asks for one kind of answer: an amount, a yes or no, digits, a date or
+// a menu choice.
+func typed(e perception.Expectation) bool {
+	switch e.Type {
+	case "amount", "yesno", "digits", "date", "choice":
+		return true
+	}
+	return false
 }
 
 func filterKnown(phrase string, known func(string) bool) string {

@@ -168,14 +168,15 @@ func TestMatchCode(t *testing.T) {
 		{"exact", chars("F05"), known, "F05", true},
 		{"case", chars("e21"), known, "E21", true},
 		{"one unsure char", chars("E2A", 0.9, 0.9, 0.1), known, "E21", true},
-		{"one sure wrong char", chars("E27"), known, "", false},
+		{"one sure wrong char, at low confidence", chars("E27"), known, "E21", true},
+		{"two wrong chars", chars("E87"), known, "", false},
 		{"length differs", chars("E210"), known, "", false},
 		{"no vocabulary, looks like a code", chars("H20"), nil, "H20", true},
 		{"no vocabulary, not a code", chars("88"), nil, "", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, conf, ok := display.MatchCode(c.rd, c.known)
-			if got != c.want || ok != c.ok || (ok && (conf <= 0 || conf > 1)) {
+			if got != c.want || ok != c.ok || (ok && (conf <= 0 || conf > 1)) || (ok && got != strings.ToUpper(c.rd.Text) && conf >= c.rd.Confidence) {
 				t.Fatalf("MatchCode = %q %.2f %v, want %q %v", got, conf, ok, c.want, c.ok)
 			}
 		})

@@ -11,10 +11,13 @@ import (
 // ErrNoDisplay is returned when no lit seven-segment characters are found.
 var ErrNoDisplay = errors.New("display: no seven-segment display found")
 
-// minChroma is how far a pixel's strongest colour channel must stand above its weakest for the
-// pixel to count as lit while the display is being located: lit segments are saturated colours,
-// panels and print are greys.
-const minChroma = 50
+// lit reports whether a pixel looks like a lit segment while the display is being located: a
+// bright, saturated colour (red, green, amber, blue LEDs), where panels, walls and print are
+// greys or muted colours.
+func lit(r, g, b int) bool {
+	hi, lo := max(r, g, b), min(r, g, b)
+	return hi >= 120 && (hi-lo)*100 >= hi*55
+}
 
 // Char is one character read from a display.
 type Char struct {
@@ -57,17 +60,16 @@ func Read(img image.Image) (Reading, error) {
 	if w < 16 || h < 16 {
 		return Reading{}, ErrNoDisplay
 	}
-	lit := make([]bool, w*h)
+	mask := make([]bool, w*h)
 	for y := 0; y < h; y++ {
 		row := m.Pix[y*m.Stride:]
 		for x := 0; x < w; x++ {
-			r, g, b := int(row[4*x]), int(row[4*x+1]), int(row[4*x+2])
-			lit[y*w+x] = max(r, g, b)-min(r, g, b) >= minChroma && max(r, g, b) >= 90
+			mask[y*w+x] = lit(int(row[4*x]), int(row[4*x+1]), int(row[4*x+2]))
 		}
 	}
 	best := Reading{}
 	found := false
-	for _, box := range candidates(lit, w, h) {
+	for _, box := range candidates(mask, w, h) {
 		rd, ok := readRegion(m, box)
 		if !ok {
 			continue
@@ -141,7 +143,8 @@ func candidates(lit []bool, w, h int) []image.Rectangle {
 			comps = append(comps, image.Rect(r.Min.X*cell, r.Min.Y*cell, min(w, r.Max.X*cell), min(h, r.Max.Y*cell)))
 		}
 	}
-	// Merge parts of one row: they overlap vertically and the gap is under 0.7 of the taller's height.
+	// Merge parts of one row: they overlap vertically and the gap is at most the taller one's height
+	// (a "1" stands a whole cell away from its left neighbour).
 	sort.Slice(comps, func(i, j int) bool { return comps[i].Min.X < comps[j].Min.X })
 	merged := true
 	for merged {
@@ -153,7 +156,7 @@ func candidates(lit []bool, w, h int) []image.Rectangle {
 				ov := min(a.Max.Y, b.Max.Y) - max(a.Min.Y, b.Min.Y)
 				gap := max(a.Min.X, b.Min.X) - min(a.Max.X, b.Max.X)
 				hm := max(ha, hb)
-				if ov >= min(ha, hb)/2 && gap <= hm*7/10 {
+				if ov >= min(ha, hb)/2 && gap <= hm {
 					comps[i] = a.Union(b)
 					comps = append(comps[:j], comps[j+1:]...)
 					merged = true
@@ -183,7 +186,7 @@ func readRegion(m *image.RGBA, box image.Rectangle) (Reading, bool) {
 		for x := box.Min.X; x < box.Max.X; x++ {
 			p := m.Pix[y*m.Stride+4*x:]
 			r, g, b := float64(p[0]), float64(p[1]), float64(p[2])
-			if max(p[0], p[1], p[2])-min(p[0], p[1], p[2]) >= minChroma {
+			if lit(int(p[0]), int(p[1]), int(p[2])) {
 				fg[0], fg[1], fg[2] = fg[0]+r, fg[1]+g, fg[2]+b
 				nf++
 			} else {

@@ -88,8 +88,9 @@ func looksLikeCode(s string) bool {
 }
 
 // MatchCode turns a reading into an error code. With known codes, the reading must equal one
-// (case-insensitively) or differ from one of the same length only in characters read with little
-// confidence; the confidence drops with every such character. Without known codes, a reading that
+// (case-insensitively) or differ from one of the same length in one character (or two read with
+// little confidence); the confidence drops with every such character, to at most 0.2 of the
+// reading's for a character read with full confidence. Without known codes, a reading that
 // looks like a code is taken as it is, at lower confidence.
 func MatchCode(rd Reading, known []string) (string, float64, bool) {
 	text := strings.ToUpper(rd.Text)
@@ -107,14 +108,14 @@ func MatchCode(rd Reading, known []string) (string, float64, bool) {
 		cost := 0.0
 		for i := range k {
 			if !strings.EqualFold(string(k[i]), rd.Chars[i].Char) {
-				cost += rd.Chars[i].Confidence + 0.25
+				cost += 0.3 + 0.5*rd.Chars[i].Confidence
 			}
 		}
 		if cost < bestCost {
 			best, bestCost = k, cost
 		}
 	}
-	if best == "" || bestCost > 0.9 {
+	if best == "" || bestCost > 0.8 {
 		return "", 0, false
 	}
 	return best, rd.Confidence * max(0.2, 1-bestCost), true

@@ -2,7 +2,6 @@ package micr
 
 import (
 	"math"
-	"sort"
 )
 
 // Cropped lines are read on the pitch grid. A crop is resampled to a strip of the fixed reading
@@ -25,26 +24,18 @@ const (
 // nominalPitch is the pitch in strip pixels when the band height was measured right.
 const nominalPitch = PitchUnits * scaleS
 
-// cropInk turns a cropped line's luminance into ink density 0..1 from its own paper and ink
-// levels. It returns false when the crop has no contrast to read.
+// cropInk turns a cropped line's luminance into ink density 0..1 relative to the local paper
+// (inkMap, with a window wider than any glyph stroke). It returns false when the crop has no
+// contrast to read.
 func cropInk(g plane) (plane, bool) {
-	sample := make([]float32, 0, len(g.p)/3+1)
+	lo, hi := float32(1), float32(0)
 	for i := 0; i < len(g.p); i += 3 {
-		sample = append(sample, g.p[i])
+		lo, hi = min(lo, g.p[i]), max(hi, g.p[i])
 	}
-	sort.Slice(sample, func(i, j int) bool { return sample[i] < sample[j] })
-	q := func(f float64) float32 { return sample[min(int(f*float64(len(sample))), len(sample)-1)] }
-	dark, paper := q(0.01), q(0.9)
-	if paper-dark < 0.15 {
+	if hi-lo < 0.15 {
 		return plane{}, false
 	}
-	o := newPlane(g.w, g.h)
-	// Full ink is reached a little above the darkest level so that grey anti-aliased strokes count.
-	span := 0.8 * (paper - dark)
-	for i, v := range g.p {
-		o.p[i] = min(max((paper-v)/span-0.1, 0), 1)
-	}
-	return o, true
+	return inkMap(g, max(9, g.h/2)), true
 }
 
 // bandOf finds the MICR band in a crop's ink: the run of rows around the inkiest one whose ink is a

@@ -21,10 +21,11 @@ func pieces(col []float32) [][2]int {
 			out = append(out, [2]int{x0, x1})
 		}
 	}
-	for _, r := range runs(col) {
+	rs := runs(col)
+	for ri, r := range rs {
 		x0, x1 := r[0], r[1]
 		w := float64(x1 - x0)
-		if w <= 0.8*P {
+		if w <= 0.55*P {
 			add(x0, x1)
 			continue
 		}
@@ -45,13 +46,18 @@ func pieces(col []float32) [][2]int {
 			least(float64(x1) - float64(c)*P)
 			least(float64(x0) + float64(c)*P - 2.6*scaleS)
 		}
+		// The run may end inside a symbol whose other bars are the next runs: cut a pitch before
+		// their right edges too.
+		for k := ri + 1; k < len(rs) && float64(rs[k][0]-x1) < 0.6*P; k++ {
+			least(float64(rs[k][1]) - P)
+		}
 		var med []float32
 		for x := x0; x < x1; x++ {
 			med = append(med, col[x])
 		}
 		m := percentile(med, 0.5)
 		for x := x0 + 4; x < x1-4; x++ {
-			if col[x] < 0.35*m && col[x] <= col[x-1] && col[x] <= col[x+1] {
+			if col[x] < 0.5*m && col[x] <= col[x-1] && col[x] <= col[x+1] {
 				cut[x] = true
 			}
 		}
@@ -82,6 +88,7 @@ const (
 	pitchSD    = 2.5  // pixels: spread of neighbouring right edges around one pitch
 	charReward = 2.0  // nats per character placed
 	maxSpan    = 1.1  // widest candidate, in pitches
+	spacingCap = 12.0 // nats: the most an irregular spacing costs
 )
 
 // cand is one way to make a character of pieces i..j: the classifier's probabilities for the
@@ -130,15 +137,17 @@ func widthCost(k, w int) float64 {
 	return d / widthScale
 }
 
-// spacingCost is what a right edge d pixels after the previous one costs.
+// spacingCost is what a right edge d pixels after the previous one costs: little near a whole
+// number of pitches, and never more than spacingCap, since fields printed apart need not share
+// the grid.
 func spacingCost(d float64) float64 {
-	if k := math.Round(d / nominalPitch); k <= 1 {
-		e := (d - nominalPitch) / pitchSD
-		return 0.5 * e * e
-	} else {
-		e := (d - k*nominalPitch) / (2 * pitchSD)
-		return math.Min(0.5*e*e, 2)
+	k := math.Max(math.Round(d/nominalPitch), 1)
+	sd := pitchSD
+	if k > 1 {
+		sd *= 2
 	}
+	e := (d - k*nominalPitch) / sd
+	return math.Min(0.5*e*e, spacingCap)
 }
 
 // dropCost is what leaving a piece out as noise costs.

@@ -44,6 +44,9 @@ func gridOf(img image.Image) (gridLine, bool) {
 	if !ok {
 		return gridLine{}, false
 	}
+	if t := estimateSkew(ink); math.Abs(t) > 0.005 {
+		ink = shearRows(ink, t)
+	}
 	top, bot, ok := bandOf(ink)
 	if !ok {
 		return gridLine{}, false
@@ -107,6 +110,20 @@ func gridOf(img image.Image) (gridLine, bool) {
 	gl.strip = out
 	gl.cells = segment(columnInk(out))
 	return gl, true
+}
+
+// shearRows levels a line slanted by slope t: output row y at column x samples input row
+// y + (x-cx)*t.
+func shearRows(p plane, t float64) plane {
+	o := newPlane(p.w, p.h)
+	cx := float64(p.w) / 2
+	for x := 0; x < p.w; x++ {
+		dy := (float64(x) - cx) * t
+		for y := 0; y < p.h; y++ {
+			o.p[y*p.w+x] = p.bilinear(float64(x)+0.5, float64(y)+0.5+dy, 0)
+		}
+	}
+	return o
 }
 
 // subPlane copies columns [x0, x1) of p.
@@ -214,6 +231,7 @@ func readCrop(m *mlp, img image.Image) (Line, error) {
 	if len(chars) == 0 {
 		return Line{}, ErrNoLine
 	}
+	repairRouting(chars)
 	var l Line
 	var sb strings.Builder
 	l.Confidence = 1

@@ -198,8 +198,24 @@ func Read(img image.Image) (Line, error) {
 	if b.Dx()*b.Dy() > maxPix {
 		return Line{}, fmt.Errorf("%w: %dx%d is too large", ErrBadImage, b.Dx(), b.Dy())
 	}
+	// A crop of one line, much wider than high, is read on its pitch grid by the learned
+	// classifier; the standard's templates read anything else, and a crop the classifier reads
+	// only weakly.
+	var learned Line
+	haveLearned := false
+	if m := ShippedModel(); m != nil && b.Dx() >= 3*b.Dy() {
+		if l, err := readCrop(m.m, img); err == nil && l.plausible(3, 0.6) {
+			if ValidRouting(l.Routing) {
+				return l, nil
+			}
+			learned, haveLearned = l, true
+		}
+	}
 	g := toGray(img)
 	l, _, err := readPlane(g, 1, 6, math.Inf(1), max(9, g.h/2))
+	if haveLearned && (err != nil || !ValidRouting(l.Routing)) {
+		return learned, nil
+	}
 	if err != nil {
 		return Line{}, err
 	}
@@ -1186,6 +1202,7 @@ func FindAndRead(check image.Image) (Line, error) {
 	if try(g.h*2/3, g.h) {
 		best.translate(b.Min)
 		best.tidy()
+		best = rereadLearned(check, best)
 		if !best.plausible(8, 0.6) {
 			return Line{}, fmt.Errorf("%w: the bottom of the image holds no E-13B line", ErrNoLine)
 		}
@@ -1202,10 +1219,31 @@ func FindAndRead(check image.Image) (Line, error) {
 	}
 	best.translate(b.Min)
 	best.tidy()
+	best = rereadLearned(check, best)
 	if !best.plausible(8, 0.6) {
 		return Line{}, fmt.Errorf("%w: the bottom of the image holds no E-13B line", ErrNoLine)
 	}
 	return best, nil
+}
+
+// rereadLearned reads the line found in a check again, cropped, with the learned classifier
+// when the templates gave no valid routing number, and keeps that reading when it gives one.
+func rereadLearned(check image.Image, l Line) Line {
+	m := ShippedModel()
+	sub, ok := check.(interface {
+		SubImage(image.Rectangle) image.Image
+	})
+	if m == nil || !ok || ValidRouting(l.Routing) || l.Box.Empty() {
+		return l
+	}
+	h := l.Box.Dy()
+	r := image.Rect(l.Box.Min.X-2*h, l.Box.Min.Y-h/2, l.Box.Max.X+2*h, l.Box.Max.Y+h/2).Intersect(check.Bounds())
+	l2, err := readCrop(m.m, sub.SubImage(r))
+	if err != nil || !ValidRouting(l2.Routing) {
+		return l
+	}
+	l2.tidy()
+	return l2
 }
 
 // plausible reports whether l looks like a MICR line rather than other print read as glyphs: a
