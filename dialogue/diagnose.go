@@ -118,7 +118,7 @@ func (t *turn) diagnose(flow *kb.Flow) {
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // RankCauses returns a fault's causes, likeliest first: each prior is multiplied by 2.5 for every
-// sound heard that the cause lists, by 2 for every phrase of the customer's words it lists, by 4
+// sound heard that the cause lists, by 3 for every phrase of the customer's words it lists, by 4
 // for a yes to its check and by 1/4 for a no, and the results are normalised.
 func RankCauses(f kb.Fault, words string, findings []Finding, checks map[string]string) []Ranked {
 	words = " " + Canonical(wordsOnly(words)) + " "
@@ -137,7 +137,7 @@ func RankCauses(f kb.Fault, words string, findings []Finding, checks map[string]
 		}
 		for _, w := range c.Words {
 			if strings.Contains(words, " "+Canonical(w)+" ") {
-				r.Likelihood *= 2
+				r.Likelihood *= 3
 				r.Why = append(r.Why, fmt.Sprintf("you mentioned %q", w))
 			}
 		}
