@@ -127,7 +127,7 @@ var cueSpecs = [...]cueSpec{
 		// AU4 lowers the brows and draws them together
 		return (b.BrowHeight - m.BrowHeight) + 0.5*math.Max(0, b.BrowGap-m.BrowGap)
 	}},
-	{CueBrowRaise, "brows raised", 0.05, 0.12, func(m, b Measures) float64 { return m.BrowHeight - b.BrowHeight }},
+	{CueBrowRaise, "brows raised", 0.035, 0.09, func(m, b Measures) float64 { return m.BrowHeight - b.BrowHeight }},
 	{CueLipPress, "lips pressed", 0.035, 0.09, func(m, b Measures) float64 {
 		if m.MouthOpen > 0.08 {
 			return 0 // a talking mouth is not a pressed one

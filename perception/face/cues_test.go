@@ -285,3 +285,48 @@ func FuzzCues(f *testing.F) {
 		}
 	})
 }
+
+// TestBrowCuesOnFace warps the rendered face's brows down and up after a resting baseline and
+// checks that facemesh's landmarks turn each into its cue.
+func TestBrowCuesOnFace(t *testing.T) {
+	a := analyzer(t)
+	if a.mesh == nil {
+		t.Skip("facemesh not installed")
+	}
+	f, err := facetest.Rendered()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		lower float64
+		cue   string
+	}{{facetest.Lowered, CueBrowLower}, {-1.5 * facetest.Lowered, CueBrowRaise}} { // raised brows travel further than lowered ones (AU1+2 against AU4)
+		a.Reset()
+		var ct CueTracker
+		var r CueReading
+		for i := 0; i < 24; i++ {
+			lower := 0.0
+			if i >= 18 {
+				lower = c.lower
+			}
+			data, err := facetest.AsSent(facetest.Frame(f, i, facetest.Side, lower))
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, _, err := media.DecodeImage(data, 1<<24)
+			if err != nil {
+				t.Fatal(err)
+			}
+			faces := a.Analyze(img)
+			if len(faces) == 0 || faces[0].Landmarks == nil {
+				t.Fatalf("frame %d: no landmarks", i)
+			}
+			r = ct.Update(faces[0].Landmarks.Measure(), time.Duration(i)*200*time.Millisecond)
+		}
+		s, ok := r.Strongest()
+		if !ok || s.Name != c.cue {
+			t.Errorf("brows moved by %+.2f: strongest cue %+v, want %s (%+v)", -c.lower, s, c.cue, r.Cues)
+		}
+		t.Logf("brows moved by %+.2f IOD: %q, confusion %.2f", -c.lower, r.Describe(), r.Confusion)
+	}
+}

@@ -145,7 +145,7 @@ func Load(name string) (image.Image, error) {
 
 // Frame renders frame i of a call: the face scaled to side pixels near the frame's centre, moved
 // by a pixel or two each frame, with its brows lowered by lower times the inter-ocular distance
-// (0 for none).
+// (0 for none, negative to raise them).
 func Frame(f Face, i int, side int, lower float64) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, Width, Height))
 	draw.Draw(img, img.Rect, &image.Uniform{color.RGBA{90, 100, 120, 255}}, image.Point{}, draw.Src)
@@ -163,8 +163,11 @@ func Frame(f Face, i int, side int, lower float64) *image.RGBA {
 		for u := 0; u < side; u++ {
 			// source position in the photo
 			sx, sy := float64(u)/scale, float64(v)/scale
-			if shift > 0 {
+			switch {
+			case shift > 0:
 				sy -= shift * browWeight(sx, sy, midX, eyeY, float64(g.BrowY), iod)
+			case shift < 0:
+				sy = raised(sx, sy, -shift, midX, eyeY, float64(g.BrowY), iod)
 			}
 			img.Set(x0+u, y0+v, sample(f.Img, sx+float64(b.Min.X), sy+float64(b.Min.Y)))
 		}
@@ -187,6 +190,23 @@ func browWeight(x, y, midX, eyeY, browY, iod float64) float64 {
 	wy = wy * wy * (3 - 2*wy) // smoothstep
 	dx := (x - midX) / (1.1 * iod)
 	return wy * math.Exp(-dx*dx*dx*dx)
+}
+
+// raised maps a frame pixel to the photo for brows raised by d pixels: between the upper eyelid and
+// the brows the skin stretches, above them the forehead compresses, so no photo row is read twice
+// and the eyes stay where they are; the shift fades out towards the face's sides.
+func raised(x, y, d, midX, eyeY, browY, iod float64) float64 {
+	eyeTop := eyeY - 0.15*iod
+	foreTop := browY - 0.9*iod
+	src := y
+	switch {
+	case y >= browY-d && y <= eyeTop:
+		src = eyeTop - (eyeTop-y)*(eyeTop-browY)/(eyeTop-browY+d)
+	case y >= foreTop && y < browY-d:
+		src = foreTop + (y-foreTop)*(browY-foreTop)/(browY-d-foreTop)
+	}
+	dx := (x - midX) / (1.1 * iod)
+	return y + (src-y)*math.Exp(-dx*dx*dx*dx)
 }
 
 // sample reads img at (x, y) bilinearly, clamped to its bounds.
