@@ -89,11 +89,11 @@ func (s *Server) deliver(ctx context.Context, cv *conv, msg *store.Message) (*me
 		msg = stored
 	}
 	s.hub.publish(cv.c.ID, dialogue.Event{Type: "message", Data: map[string]any{"message_id": msg.ID, "text": msg.Text, "parts": msg.Parts}})
-	items, err := s.items(ctx, msg)
+	items, unread, err := s.items(ctx, msg)
 	if err != nil {
 		return nil, err
 	}
-	reply, obs, err := s.turn(ctx, cv, msg, items)
+	reply, obs, err := s.turn(ctx, cv, msg, items, unread...)
 	if err != nil {
 		return nil, err
 	}
@@ -242,15 +242,16 @@ func (s *Server) blobBytes(ctx context.Context, hash string) ([]byte, error) {
 }
 
 // items turns a stored message into perception items; videos become frames and an audio track.
-func (s *Server) items(ctx context.Context, msg *store.Message) ([]media.Item, error) {
-	var items []media.Item
+// A video that cannot be expanded (corrupt, unsupported, too long) stays one item and its error is
+// returned among unread, so the reply can say so.
+func (s *Server) items(ctx context.Context, msg *store.Message) (items []media.Item, unread []error, err error) {
 	if strings.TrimSpace(msg.Text) != "" {
 		items = append(items, media.Item{MessageID: msg.ID, Kind: media.Text, Modality: media.ModText, Text: msg.Text})
 	}
 	for i, p := range msg.Parts {
 		data, err := s.blobBytes(ctx, p.Hash)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		it := media.Item{MessageID: msg.ID, Part: i + 1, Kind: media.Kind(p.Kind), Data: data, ContentType: p.ContentType, Name: p.Name}
 		switch it.Kind {
@@ -267,16 +268,17 @@ func (s *Server) items(ctx context.Context, msg *store.Message) ([]media.Item, e
 					continue
 				}
 				s.log.Info("video not expanded", "message", msg.ID, "err", err)
+				unread = append(unread, &perception.StageError{Stage: "video", Part: it.Part, Err: err})
 			}
 		}
 		items = append(items, it)
 	}
-	return items, nil
+	return items, unread, nil
 }
 
 // turn runs perception and the dialogue on a stored message and stores the reply; the caller
 // holds cv.mu.
-func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items []media.Item) (dialogue.Reply, []perception.Observation, error) {
+func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items []media.Item, unread ...error) (dialogue.Reply, []perception.Observation, error) {
 	if s.cfg.TurnTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.TurnTimeout)
@@ -287,6 +289,7 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 	}
 	statusBefore := cv.c.Status
 	obs, errs := s.pipeline.Run(ctx, items, s.engine.Expectation(cv.state))
+	errs = append(errs, unread...)
 	if err := s.storeAttachments(ctx, obs); err != nil {
 		return dialogue.Reply{}, nil, err
 	}
