@@ -151,3 +151,21 @@ func TestRouterLightsDiagnoseTheFault(t *testing.T) {
 		})
 	}
 }
+
+func TestVideoWithoutAFaultGetsAQuestion(t *testing.T) {
+	e := engine(t)
+	st := dialogue.NewState("appliances")
+	frames := dialogue.Input{MessageID: "m1", Kinds: []media.Kind{media.Image, media.Audio}, Modalities: []media.Modality{media.ModVideo, media.ModVideo}}
+	out, err := e.Turn(context.Background(), st, frames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Skill != "fault" || !strings.Contains(out.Reply.Text(), "washing machine or your dishwasher") {
+		t.Fatalf("skill %q: %q", st.Skill, out.Reply.Text())
+	}
+	frames.Observations = []perception.Observation{entity("product", "washer", media.ModVideo)}
+	out, _ = e.Turn(context.Background(), st, frames)
+	if r := out.Reply.Text(); !strings.Contains(r, "couldn't read an error code") || strings.Contains(r, "send a short video") {
+		t.Fatalf("reply %q", r)
+	}
+}

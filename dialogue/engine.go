@@ -245,6 +245,10 @@ func (t *turn) respond() {
 			t.say(in.Reply)
 		case strong && in.Article != "":
 			t.article(in.Article)
+		case t.customerText() == "" && t.sentVideo() && t.diagnoseFlow() != "":
+			// a video that showed no known product or fault: ask for what it should have shown
+			t.startFlow(t.diagnoseFlow())
+			t.advance()
 		case t.customerText() == "" && len(t.in.Kinds) > 0:
 			t.say("Thanks, I've got your file. " + t.capabilities())
 		default:

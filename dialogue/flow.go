@@ -68,6 +68,13 @@ func (t *turn) advance() {
 		if s.Required && !st.Has(s.Name) {
 			st.Step = "slot:" + s.Name
 			t.acknowledge(flow)
+			if s.Type == "error_code" && t.sentVideo() {
+				// never invite a video of the display the customer just sent
+				t.say("I watched your video but couldn't read an error code on the display.")
+				t.say(t.simple("Which letters and numbers does the display show (for example E21)?", s.Simple))
+				t.expect(perception.Expectation{Slot: s.Name, Type: expectType(s.Type), Choices: s.Choices})
+				return
+			}
 			t.say(t.simple(s.Prompt, s.Simple))
 			t.expect(perception.Expectation{Slot: s.Name, Type: expectType(s.Type), Choices: s.Choices})
 			return

@@ -173,3 +173,28 @@ func readAsset(p *kb.Pack, name string) []byte {
 	}
 	return b
 }
+
+// sentVideo reports whether the message has a video (its frames or its audio track).
+func (t *turn) sentVideo() bool {
+	for _, m := range t.in.Modalities {
+		if m == media.ModVideo {
+			return true
+		}
+	}
+	return false
+}
+
+// diagnoseFlow returns the pack's flow that diagnoses faults, "" when it has none.
+func (t *turn) diagnoseFlow() string {
+	var names []string
+	for name, f := range t.pack.Flows {
+		if f.Diagnose {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return ""
+	}
+	return names[0]
+}
