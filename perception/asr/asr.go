@@ -65,7 +65,7 @@ type Config struct {
 }
 
 // DefaultGeneralWeight is the general English model's share of the open search's language model.
-const DefaultGeneralWeight = 0.5
+const DefaultGeneralWeight = 0.15
 
 // Result is one recognised utterance.
 type Result struct {
@@ -319,16 +319,12 @@ func (r *Recognizer) recognize(ctx context.Context, pcm media.PCM, e perception.
 // against the language model. g is empty when no grammar ran.
 func (r *Recognizer) decode(d *decoder, samples []int16, e perception.Expectation) (g, l hyp, err error) {
 	// Each search decodes the recording as one whole utterance, normalised over itself (batch
-	// cepstral mean), as it is: no padding with its own background and no denoising of clean
-	// speech. On real recordings the padding and live normalisation raised the digit grammar's
-	// errors on spoken digits (FSDD) from 37% to 49% and the open search's on AN4 and
-	// pocketsphinx's test audio from 40% to 43% WER. Denoising runs only when the recording holds
-	// a pause to estimate the noise from.
-	if devDenoise && hasPause(samples) {
+	// cepstral mean), as it is: no padding with its own background. On real recordings
+	// (../shared/data/speech_real, every tenth FSDD digit and all AN4 and pocketsphinx files)
+	// padding and live normalisation gave 65% WER, live normalisation alone 39%, this 33%.
+	// Denoising runs only on a recording that holds a pause to estimate the noise from.
+	if hasPause(samples) {
 		samples = denoise(samples)
-	}
-	if devPad {
-		samples = padded(samples)
 	}
 	if constrained(e) {
 		fsg := grammarFSG(e, packPhrases(r.cfg.Packs), r.lex.known)
@@ -337,7 +333,7 @@ func (r *Recognizer) decode(d *decoder, samples []int16, e perception.Expectatio
 		if err := d.setFSG("grammar", text, gh); err != nil {
 			return g, l, err
 		}
-		if g, err = d.decodeUtt("grammar", samples, 5, !devLive); err != nil {
+		if g, err = d.decodeUtt("grammar", samples, 5, true); err != nil {
 			return g, l, err
 		}
 	}
@@ -355,7 +351,7 @@ func (r *Recognizer) decode(d *decoder, samples []int16, e perception.Expectatio
 	if err != nil {
 		return g, l, err
 	}
-	l, err = d.decodeUtt(name, samples, 5, !devLive)
+	l, err = d.decodeUtt(name, samples, 5, true)
 	return g, l, err
 }
 

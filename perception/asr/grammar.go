@@ -31,10 +31,18 @@ var (
 		"it's not", "it is not", "that's not it", "not that"}
 )
 
+// clipped are yes/no words left out of the grammar: on real and synthetic speech a plain "no"
+// or "yes" came out as "nope" or "yup" (the release of the final consonant), and the answer means
+// the same without them.
+var clipped = map[string]bool{"nope": true, "yep": true, "yup": true}
+
 // yesNo adds the yes/no answers: a lead word alone or with a tail, and the other phrases.
 func (g *fsg) yesNo() {
 	mid := g.state()
 	for _, l := range yesNoLeads {
+		if clipped[l] {
+			continue
+		}
 		w := strings.Fields(l)
 		g.words(fsgStart, mid, w...)
 		g.words(fsgStart, fsgFinal, w...)
@@ -43,7 +51,9 @@ func (g *fsg) yesNo() {
 		g.words(mid, fsgFinal, strings.Fields(t)...)
 	}
 	for _, p := range yesNoPhrases {
-		g.phrase(strings.Fields(p))
+		if !clipped[p] {
+			g.phrase(strings.Fields(p))
+		}
 	}
 }
 
