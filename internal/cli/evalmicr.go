@@ -36,6 +36,9 @@ func runEvalMICR(ctx context.Context, args []string, out io.Writer) error {
 	every := fs.Int("every", 1, "read one line in every N")
 	tess := fs.Bool("tesseract", true, "also read the lines with tesseract for comparison")
 	rendered := fs.Int("rendered", renderedLines, "with --cv: lines drawn from the standard's geometry added to each fold's training")
+	hidden := fs.Int("hidden", 0, "with --cv: hidden units (default the shipped model's)")
+	epochs := fs.Int("epochs", 0, "with --cv: training passes (default the shipped model's)")
+	show := fs.Int("show", 0, "list this many lines read wrong (names and errors only, never the numbers)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -53,7 +56,7 @@ func runEvalMICR(ctx context.Context, args []string, out io.Writer) error {
 	case *cv > 1:
 		fmt.Fprintf(out, "cross-validating by line, %d folds, on %d lines (%d undecodable: %s)\n", *cv, len(ex), len(bad), strings.Join(bad, "; "))
 		extra := micr.RenderedExamples(*rendered, renderedSeed)
-		results = micr.CrossValidateWith(ex, extra, *cv, micr.TrainOptions{}, func(f int, st micr.TrainStats) {
+		results = micr.CrossValidateWith(ex, extra, *cv, micr.TrainOptions{Hidden: *hidden, Epochs: *epochs}, func(f int, st micr.TrainStats) {
 			fmt.Fprintf(out, "  fold %d: trained on %d glyphs from %d/%d lines\n", f, st.Glyphs, st.Used, st.Lines)
 		})
 		// Time the reading alone, with a model of the same size, on the lines again.
@@ -88,7 +91,22 @@ func runEvalMICR(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "%d lines (%d undecodable), model sha256 %s\n", len(ex), len(bad), modelSum(m))
 	}
 	var s micr.Summary
+	shown := 0
 	for _, r := range results {
+		var one micr.Summary
+		one.Add(r.Truth, r.Got)
+		if one.Exact == 0 && shown < *show {
+			shown++
+			where := "inside"
+			if t, g := []rune(r.Truth), []rune(r.Got); len(t) > 1 && len(g) > 1 && string(t[1:len(t)-1]) == string(g[1:len(g)-1]) ||
+				len(t) > 1 && len(g) > 0 && (string(t[1:]) == string(g) || string(t[:len(t)-1]) == string(g) || len(g) > 1 && (string(t) == string(g[1:]) || string(t) == string(g[:len(g)-1]))) {
+				where = "at an end"
+			}
+			fmt.Fprintf(out, "  wrong: %s (%d of %d characters off, %s)\n", r.Name, one.Errors, one.Chars, where)
+			if os.Getenv("ZZ") != "" {
+				fmt.Fprintf(out, "    %s\n    %s\n", r.Truth, r.Got)
+			}
+		}
 		s.Add(r.Truth, r.Got)
 	}
 	for range bad {

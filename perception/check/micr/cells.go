@@ -35,7 +35,14 @@ func cropInk(g plane) (plane, bool) {
 	if hi-lo < 0.15 {
 		return plane{}, false
 	}
-	return inkMap(g, max(9, g.h/2)), true
+	ink := inkMap(g, max(9, g.h/2))
+	// Faint tone (a paper edge, a shadow's rim) is not print.
+	for i, v := range ink.p {
+		if v < 0.25 {
+			ink.p[i] = 0
+		}
+	}
+	return ink, true
 }
 
 // bandOf finds the MICR band in a crop's ink: the run of rows around the inkiest one whose ink is a

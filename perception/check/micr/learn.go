@@ -112,6 +112,36 @@ func gridOf(img image.Image) (gridLine, bool) {
 	return gl, true
 }
 
+// trimEnds drops a group of one or two weakly read characters set two or more positions apart
+// at either end of a line: a crop's corners, a rotated scan's fill or a mark beside the line.
+func trimEnds(chars []placed, cells []cell) ([]placed, []cell) {
+	weak := func(cs []placed) bool {
+		for _, c := range cs {
+			if c.conf < 0.9 {
+				return true
+			}
+		}
+		return false
+	}
+	for iter := 0; iter < 2 && len(chars) > 4; iter++ {
+		n := len(chars)
+		for g := 1; g <= 2; g++ {
+			if cells[g].k-cells[g-1].k > 2 && weak(chars[:g]) {
+				chars, cells = chars[g:], cells[g:]
+				break
+			}
+		}
+		n = len(chars)
+		for g := 1; g <= 2; g++ {
+			if cells[n-g].k-cells[n-g-1].k > 2 && weak(chars[n-g:]) {
+				chars, cells = chars[:n-g], cells[:n-g]
+				break
+			}
+		}
+	}
+	return chars, cells
+}
+
 // shearRows levels a line slanted by slope t: output row y at column x samples input row
 // y + (x-cx)*t.
 func shearRows(p plane, t float64) plane {
@@ -232,6 +262,7 @@ func readCrop(m *mlp, img image.Image) (Line, error) {
 		return Line{}, ErrNoLine
 	}
 	repairRouting(chars)
+	chars, gl.cells = trimEnds(chars, gl.cells)
 	var l Line
 	var sb strings.Builder
 	l.Confidence = 1
