@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential pkg-config ca-certificates curl jq python3 file
   tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev
   pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev
-  espeak-ng libespeak-ng-dev flite sox ffmpeg
+  espeak-ng libespeak-ng-dev flite sox ffmpeg ssocr
   imagemagick fonts-dejavu-core fonts-liberation fonts-urw-base35
   chromium nodejs npm postgresql
 )
