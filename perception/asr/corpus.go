@@ -172,3 +172,16 @@ func packPhrases(src perception.PackSource) func(pack string, intents []string) 
 		return append(out, basePhrases[pack]...)
 	}
 }
+
+// InCorpus reports whether text, normalised to spoken words, is one of the sentences of the
+// domain language model of pack (all packs for ""). Evaluation sentences must not be: a model
+// that has seen them flatters its own score.
+func InCorpus(pack, text string, src perception.PackSource) bool {
+	want := spoken(text, false)
+	for _, s := range corpus(pack, src) {
+		if s == want {
+			return true
+		}
+	}
+	return false
+}
