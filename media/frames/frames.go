@@ -34,7 +34,7 @@ type Options struct {
 }
 
 // DefaultOptions are the options Selecting uses when given none.
-func DefaultOptions() Options { return Options{MinFPS: 5, Max: 24, Change: 28, Every: 1} }
+func DefaultOptions() Options { return Options{MinFPS: 5, Max: 16, Change: 28, Every: 1} }
 
 // Selecting wraps an expander: it samples at least o.MinFPS and keeps the frames Select chooses,
 // with every non-frame item (the audio track) as it was.

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/png"
 	"strings"
@@ -35,7 +36,7 @@ func init() {
 		if err != nil {
 			return nil, errors.Join(perception.ErrUnavailable, err)
 		}
-		return &Stage{ocr: pool, done: map[string]bool{}, packs: env.Packs}, nil
+		return &Stage{ocr: pool, done: map[string]bool{}, reads: map[string]int{}, packs: env.Packs}, nil
 	})
 }
 
@@ -214,14 +215,20 @@ func models(vocab []string) []string {
 	return out
 }
 
-// Stage reads model numbers from rating plates. It reads at most one frame of a video part at a
-// time and stops reading a part's frames once it has a confident reading.
+// maxReads is how many frames of one video part the stage reads with Tesseract at most.
+const maxReads = 3
+
+// Stage reads model numbers from rating plates. It reads one frame of a video part at a time,
+// stops once it has a confident reading and reads at most maxReads frames of a part.
 type Stage struct {
 	// packs gives the model list of the conversation's pack when the expectation carries none.
 	packs perception.PackSource
 	ocr   *ocr.Pool
+	// read serialises the Tesseract reads; mu guards done and reads.
+	read  sync.Mutex
 	mu    sync.Mutex
 	done  map[string]bool
+	reads map[string]int
 }
 
 // Name implements perception.Stage.
@@ -233,6 +240,17 @@ func (*Stage) Accepts(k media.Kind) bool { return k == media.Image }
 // Close releases the Tesseract clients.
 func (s *Stage) Close(ctx context.Context) error { return s.ocr.Close(ctx) }
 
+// open reports whether the part under key still needs reading, forgetting old parts now and then.
+func (s *Stage) open(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.reads) > 10000 {
+		clear(s.reads)
+		clear(s.done)
+	}
+	return !s.done[key] && s.reads[key] < maxReads
+}
+
 // Process reads the model number on the rating plate of one image, when there is a plate.
 func (s *Stage) Process(ctx context.Context, item media.Item, expect perception.Expectation) ([]perception.Observation, error) {
 	vocab := expect.Vocabulary
@@ -243,11 +261,8 @@ func (s *Stage) Process(ctx context.Context, item media.Item, expect perception.
 	if len(ms) == 0 {
 		return nil, nil
 	}
-	key := item.MessageID + "/" + string(rune('0'+item.Part))
-	s.mu.Lock()
-	done := s.done[key]
-	s.mu.Unlock()
-	if done {
+	key := fmt.Sprintf("%s/%d", item.MessageID, item.Part)
+	if !s.open(key) {
 		return nil, nil
 	}
 	img, _, err := media.DecodeImage(item.Data, media.DefaultLimits().MaxPixels)
@@ -261,6 +276,14 @@ func (s *Stage) Process(ctx context.Context, item media.Item, expect perception.
 	sub := img.(interface {
 		SubImage(image.Rectangle) image.Image
 	}).SubImage(box)
+	s.read.Lock()
+	defer s.read.Unlock()
+	if !s.open(key) {
+		return nil, nil
+	}
+	s.mu.Lock()
+	s.reads[key]++
+	s.mu.Unlock()
 	res, err := s.ocr.Read(ctx, sub, ocr.Options{PSM: ocr.PSMBlock})
 	if err != nil {
 		return nil, err
@@ -272,9 +295,6 @@ func (s *Stage) Process(ctx context.Context, item media.Item, expect perception.
 	conf := f * max(0.5, res.Confidence)
 	if conf >= 0.6 {
 		s.mu.Lock()
-		if len(s.done) > 10000 {
-			clear(s.done)
-		}
 		s.done[key] = true
 		s.mu.Unlock()
 	}
