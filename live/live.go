@@ -72,6 +72,10 @@ type Options struct {
 	Endpointer Endpointer
 	// MaxUtterance bounds one utterance (default 30 s).
 	MaxUtterance time.Duration
+	// BargeIn is how much speech the customer must say over a playing reply before it stops
+	// (default 400 ms): a cough, a breath or a short "mm-hm" does not stop Parley, and such a
+	// short sound that ends while the reply plays is not taken as a message either.
+	BargeIn time.Duration
 	// TurnTimeout bounds one turn (default 30 s).
 	TurnTimeout time.Duration
 	// Synthesizer, when set, speaks replies that come back without an audio part.
@@ -94,6 +98,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxUtterance <= 0 {
 		o.MaxUtterance = 30 * time.Second
+	}
+	if o.BargeIn <= 0 {
+		o.BargeIn = 400 * time.Millisecond
 	}
 	if o.TurnTimeout <= 0 {
 		o.TurnTimeout = 30 * time.Second
@@ -167,6 +174,10 @@ type session struct {
 
 	turns  chan []media.Item
 	frames chan struct{} // one camera frame in flight at a time
+
+	// overlap is set while an utterance that began over a playing reply has not yet held
+	// BargeIn of speech: it stops nothing, and is dropped if it ends that short.
+	overlap bool
 
 	mu        sync.Mutex
 	playUntil time.Time // reply audio is playing until then, unless playback_done arrives
@@ -284,19 +295,23 @@ func (s *session) audio(ctx context.Context, data []byte) error {
 			if err := s.send(ctx, map[string]any{"type": "vad", "speaking": true}); err != nil {
 				return err
 			}
-			if s.playing() {
-				s.mu.Lock()
-				s.playUntil = time.Time{}
-				s.mu.Unlock()
-				if err := s.send(ctx, map[string]any{"type": "stop_playback"}); err != nil {
-					return err
-				}
-			}
+			s.overlap = s.playing()
 		case vad.SpeechEnd:
 			if err := s.send(ctx, map[string]any{"type": "vad", "speaking": false}); err != nil {
 				return err
 			}
+			if s.overlap {
+				// A short sound over the reply (a cough, "mm-hm") is no message.
+				s.overlap = false
+				continue
+			}
 			s.utterance(ctx, ev)
+		}
+	}
+	if s.overlap && s.det.Voiced() >= s.opts.BargeIn {
+		s.overlap = false
+		if err := s.stopPlayback(ctx); err != nil {
+			return err
 		}
 	}
 	if s.judging != nil && s.det.Silence() >= s.opts.PauseSilence {
@@ -311,6 +326,13 @@ func (s *session) audio(ctx context.Context, data []byte) error {
 				ev.Utterance = s.judged
 				if err := s.send(ctx, map[string]any{"type": "vad", "speaking": false}); err != nil {
 					return err
+				}
+				if s.overlap {
+					// A whole answer said over the reply ("no") is a barge-in however short.
+					s.overlap = false
+					if err := s.stopPlayback(ctx); err != nil {
+						return err
+					}
 				}
 				s.utterance(ctx, ev)
 			}
@@ -354,6 +376,17 @@ func (s *session) enqueue(ctx context.Context, items []media.Item) {
 	default:
 		s.sendError(ctx, "still answering the previous messages; please wait for the reply")
 	}
+}
+
+// stopPlayback tells the client to stop the reply that is playing, if one is.
+func (s *session) stopPlayback(ctx context.Context) error {
+	if !s.playing() {
+		return nil
+	}
+	s.mu.Lock()
+	s.playUntil = time.Time{}
+	s.mu.Unlock()
+	return s.send(ctx, map[string]any{"type": "stop_playback"})
 }
 
 func (s *session) playing() bool {

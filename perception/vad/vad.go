@@ -100,6 +100,14 @@ func New(cfg Config) *Detector {
 // Speaking reports whether the detector is inside an utterance.
 func (d *Detector) Speaking() bool { return d.speaking }
 
+// Voiced returns how much speech the utterance in progress holds so far; zero outside one.
+func (d *Detector) Voiced() time.Duration {
+	if !d.speaking {
+		return 0
+	}
+	return d.ms(d.voiced)
+}
+
 // Silence returns the trailing silence of the utterance in progress; zero outside one.
 func (d *Detector) Silence() time.Duration {
 	if !d.speaking {
