@@ -11,7 +11,6 @@ import (
 	"image/jpeg"
 	"math"
 	"runtime"
-	"sort"
 	"sync"
 
 	"github.com/parleyhq/parley/media"
@@ -131,10 +130,27 @@ func choose(scores []Score, at []float64, o Options) []int {
 		keep = append(keep, s.best)
 	}
 	if len(keep) > o.Max {
-		// Keep the sharpest, then restore time order.
-		sort.Slice(keep, func(a, b int) bool { return scores[keep[a]].Sharpness > scores[keep[b]].Sharpness })
-		keep = keep[:o.Max]
-		sort.Ints(keep)
+		// Too many stretches: split the video into o.Max equal spans of time and keep the sharpest
+		// frame of each, so that every scene (the rating plate, the panel) stays represented.
+		t0, t1 := at[0], at[len(at)-1]
+		span := (t1 - t0) / float64(o.Max)
+		var out []int
+		for b := 0; b < o.Max; b++ {
+			best := -1
+			for _, j := range keep {
+				bin := int((at[j] - t0) / span)
+				if span <= 0 || bin >= o.Max {
+					bin = o.Max - 1
+				}
+				if bin == b && (best < 0 || scores[j].Sharpness > scores[best].Sharpness) {
+					best = j
+				}
+			}
+			if best >= 0 {
+				out = append(out, best)
+			}
+		}
+		keep = out
 	}
 	return keep
 }
