@@ -108,6 +108,7 @@ func runEvalSpeech(ctx context.Context, args []string, out io.Writer) error {
 	stock := fs.Bool("stock", true, "decode the same audio with pocketsphinx's stock general model as the comparison line")
 	stockLimit := fs.Int("stock-limit", 300, "run the stock model on at most this many utterances of each voice and expectation, evenly spread (0: all)")
 	general := fs.Float64("general-weight", 0, "the general English model's share of the open search's language model (0: the default; negative: domain model only)")
+	noDenoise := fs.Bool("no-denoise", false, "turn off the recogniser's spectral-subtraction front end (to measure it)")
 	psArgs := fs.String("decoder-args", "", "extra pocketsphinx settings, e.g. \"-fwdflat no\"")
 	endSilence := fs.Duration("end-silence", 600*time.Millisecond, "live endpointing delay added to the end-to-end latency estimate")
 	pos, err := parseFlags(fs, args)
@@ -137,7 +138,7 @@ func runEvalSpeech(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "knowledge packs not loaded (%v); using the built-in domain phrases\n", err)
 	}
 	t0 := time.Now()
-	rec, err := asr.New(asr.Config{Packs: src, Decoders: 1, DecoderArgs: strings.Fields(*psArgs), GeneralWeight: *general})
+	rec, err := asr.New(asr.Config{Packs: src, Decoders: 1, DecoderArgs: strings.Fields(*psArgs), GeneralWeight: *general, NoDenoise: *noDenoise})
 	if err != nil {
 		return err
 	}

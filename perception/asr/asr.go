@@ -59,6 +59,8 @@ type Config struct {
 	// search interpolates it with the pack's domain model; when the file is missing the open
 	// search uses the domain model alone.
 	GeneralLM string
+	// NoDenoise turns off the spectral-subtraction front end.
+	NoDenoise bool
 	// GeneralWeight is the general model's share of the interpolation (0: DefaultGeneralWeight); a
 	// negative weight leaves the general model out.
 	GeneralWeight float64
@@ -323,7 +325,7 @@ func (r *Recognizer) decode(d *decoder, samples []int16, e perception.Expectatio
 	// (../shared/data/speech_real, every tenth FSDD digit and all AN4 and pocketsphinx files)
 	// padding and live normalisation gave 65% WER, live normalisation alone 39%, this 33%.
 	// Denoising runs only on a recording that holds a pause to estimate the noise from.
-	if hasPause(samples) {
+	if !r.cfg.NoDenoise && hasPause(samples) {
 		samples = denoise(samples)
 	}
 	if constrained(e) {
