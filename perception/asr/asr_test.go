@@ -84,6 +84,7 @@ func TestRecognizeUnderExpectation(t *testing.T) {
 		// formant voice reads "my internet is down" as "and it is now we" with the general model.
 		{"error code", "flite:the display shows E21", perception.Expectation{Pack: "appliances", Vocabulary: []string{"E21"}}, "the display shows e twenty one"},
 		{"internet", "flite:my internet is down", perception.Expectation{Pack: "telecom"}, "my internet is down"},
+		{"outside the digit grammar", "flite:I don't know the number", perception.Expectation{Type: "digits", Pack: "bank"}, "i don't know the number"},
 		{"open outside the packs", "flite:the weather will be sunny tomorrow", perception.Expectation{Pack: "bank"}, "the weather will be sunny tomorrow"},
 		{"outside the yes/no grammar", "I want to deposit a check", perception.Expectation{Type: "yesno", Pack: "bank"}, "i want to deposit a check"},
 		{"outside the amount grammar", "the dishwasher is leaking", perception.Expectation{Type: "amount", Pack: "appliances"}, "the dishwasher is leaking"},
