@@ -1,0 +1,121 @@
+package check
+
+import (
+	"image"
+	"sort"
+	"strings"
+
+	"github.com/parleyhq/parley/perception/ocr"
+)
+
+// PayeeChars is the character set of a payee line: names of people and businesses.
+const PayeeChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.,&'-/#"
+
+// Payee confidence. The payee's Confidence is the lowest word confidence of the name as read
+// from its own crop (Tesseract's, 0..1): one doubtful word makes a doubtful name. It is capped
+// at PayeeDisagree when the full-page reading of the same line gives another name, and at
+// PayeeUncropped when no crop reading was possible and the name comes from the page alone.
+// Below PayeeConfident the name should be asked about rather than read back as certain.
+const (
+	PayeeConfident = 0.6
+	PayeeDisagree  = 0.45
+	PayeeUncropped = 0.55
+)
+
+// cutPayee keeps the words that are the payee's name: the words are grouped where the gap
+// between neighbours is wider than about three letters' height (a name's words are set close;
+// a stray mark, the end of the rule or a "$" read as a word stand apart), the group with the most
+// letters is kept, and short weak words at its ends are dropped.
+func cutPayee(ws []ocr.Word) []ocr.Word {
+	var keep []ocr.Word
+	for _, w := range ws {
+		if strings.Trim(w.Text, "*-_=~—.|:;'\"`") != "" {
+			keep = append(keep, w)
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	sort.Slice(keep, func(i, j int) bool { return keep[i].Box.Min.X < keep[j].Box.Min.X })
+	hs := make([]int, len(keep))
+	for i, w := range keep {
+		hs[i] = w.Box.Dy()
+	}
+	sort.Ints(hs)
+	h := float64(max(hs[len(hs)/2], 1))
+	var groups [][]ocr.Word
+	start := 0
+	for i := 1; i <= len(keep); i++ {
+		if i == len(keep) || float64(keep[i].Box.Min.X-keep[i-1].Box.Max.X) > 2.5*h {
+			groups = append(groups, keep[start:i])
+			start = i
+		}
+	}
+	best, bestN := groups[0], -1
+	for _, g := range groups {
+		n := 0
+		for _, w := range g {
+			n += int(float64(len([]rune(w.Text))) * (0.5 + w.Confidence))
+		}
+		if n > bestN {
+			best, bestN = g, n
+		}
+	}
+	weak := func(w ocr.Word) bool {
+		t := strings.Trim(w.Text, ".,'-")
+		return len([]rune(t)) <= 1 || len([]rune(t)) <= 3 && w.Confidence < 0.5
+	}
+	for len(best) > 1 && weak(best[len(best)-1]) {
+		best = best[:len(best)-1]
+	}
+	for len(best) > 1 && weak(best[0]) {
+		best = best[1:]
+	}
+	return best
+}
+
+// minConf is the lowest word confidence.
+func minConf(ws []ocr.Word) float64 {
+	if len(ws) == 0 {
+		return 0
+	}
+	m := ws[0].Confidence
+	for _, w := range ws[1:] {
+		m = min(m, w.Confidence)
+	}
+	return m
+}
+
+// payeeText joins a name's words and trims the fill around it.
+func payeeText(ws []ocr.Word) string { return strings.Trim(joinWords(ws), "*-_=~— ,") }
+
+// payeeRegion is the part of the payee line the name is printed or written in: right of the
+// label, left of the courtesy amount's box or "$", from half a line above the words to just
+// above the rule they sit on.
+func payeeRegion(band []ocr.Word, left, right int, anchor ocr.Word) image.Rectangle {
+	b := anchor.Box
+	for _, w := range band {
+		if w.Box.Min.X >= left && w.Box.Max.X <= right {
+			b = b.Union(w.Box)
+		}
+	}
+	h := anchor.Box.Dy()
+	return image.Rect(left+h/4, b.Min.Y-h*6/10, right, b.Max.Y+h/5)
+}
+
+// choosePayee settles the payee from the crop's words and the page's: the crop's name when it
+// read one, its confidence as the payee constants above describe.
+func choosePayee(crop, page []ocr.Word, how string) Field {
+	c, p := cutPayee(crop), cutPayee(page)
+	switch {
+	case len(c) > 0:
+		f := Field{Text: payeeText(c), Confidence: minConf(c), Box: wordsBox(c, image.Rectangle{}), How: "crop"}
+		if len(p) > 0 && norm(strings.Join(strings.Fields(payeeText(p)), "")) != norm(strings.Join(strings.Fields(f.Text), "")) {
+			f.Confidence = min(f.Confidence, PayeeDisagree)
+		}
+		return f
+	case len(p) > 0:
+		return Field{Text: payeeText(p), Confidence: min(minConf(p), PayeeUncropped), Box: wordsBox(p, image.Rectangle{}), How: how}
+	}
+	return Field{}
+}
