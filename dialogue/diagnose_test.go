@@ -169,3 +169,14 @@ func TestVideoWithoutAFaultGetsAQuestion(t *testing.T) {
 		t.Fatalf("reply %q", r)
 	}
 }
+
+func TestMisheardUnknownCodeGivesWayToTheDisplay(t *testing.T) {
+	e := engine(t)
+	st := dialogue.NewState("appliances")
+	heard := perception.Observation{Kind: perception.KindEntity, Slot: "error_code", Value: "C10", Confidence: 0.7,
+		Source: perception.Source{Modality: media.ModVideo, Stage: "text.nlu", Origin: "audio.asr"}}
+	turn(t, e, st, intent("fault", 0.9, media.ModVideo), heard, frameCode("E10", 1, time.Second), entity("product", "washer", media.ModVideo))
+	if st.Status("error_code") == dialogue.Conflict || st.Value("error_code") != "E10" || len(st.Slots["error_code"].Evidence) != 1 {
+		t.Fatalf("error_code %+v", st.Slots["error_code"])
+	}
+}

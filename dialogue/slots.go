@@ -22,7 +22,7 @@ func (t *turn) fuseSlots() {
 			t.doubts = append(t.doubts, doubts(o.Value)...)
 		case o.Kind == perception.KindEntity:
 			name, value := t.slotFor(flow, o)
-			if name == "" {
+			if name == "" || t.unknownBesideKnown(flow, name, value) {
 				continue
 			}
 			t.evidence(name, value, o, "observed")

@@ -198,3 +198,23 @@ func (t *turn) diagnoseFlow() string {
 	}
 	return names[0]
 }
+
+// unknownBesideKnown reports whether value, for a diagnosing flow's error_code, is a code the pack
+// does not know while the same message holds a reading of one it knows: "C10" heard in the
+// narration beside "E10" read on the display is a mishearing, not a second opinion.
+func (t *turn) unknownBesideKnown(flow *kb.Flow, slot string, value any) bool {
+	if flow == nil || !flow.Diagnose || slot != "error_code" || t.knownCode(value) {
+		return false
+	}
+	for _, o := range t.in.Observations {
+		if o.Kind == perception.KindEntity && o.Slot == "error_code" && t.knownCode(o.Value) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *turn) knownCode(v any) bool {
+	_, ok := t.pack.Fault(fmt.Sprint(v), "")
+	return ok
+}
