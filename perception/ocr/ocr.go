@@ -162,6 +162,9 @@ func (p *Pool) get(ctx context.Context) (*gosseract.Client, error) {
 		}
 		if c == nil {
 			c = gosseract.NewClient()
+			if d := engPrefix(); d != "" {
+				c.SetTessdataPrefix(d)
+			}
 			c.Trim = true
 			c.DisableOutput()
 			// Printed documents are dark on light: skip Tesseract's second pass over every
