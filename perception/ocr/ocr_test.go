@@ -2,6 +2,7 @@ package ocr
 
 import (
 	"context"
+	"errors"
 	"image"
 	"image/png"
 	"os"
@@ -150,5 +151,19 @@ func BenchmarkReadLine(b *testing.B) {
 		if _, err := p.Read(context.Background(), img, Options{PSM: PSMSingleLine}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestVerifyEng rejects a model file that is not the pinned one, and a missing one.
+func TestVerifyEng(t *testing.T) {
+	dir := t.TempDir()
+	if err := VerifyEng(dir); err == nil {
+		t.Fatal("a missing model verified")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "eng.traineddata"), []byte("not a model"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyEng(dir); !errors.Is(err, ErrModelChecksum) {
+		t.Fatalf("a modified model: %v", err)
 	}
 }
