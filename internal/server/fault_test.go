@@ -196,6 +196,17 @@ func TestFaultVideoReadFromThePixels(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&stats); err != nil || stats.ByPack["appliances"] <= 0 {
 		t.Fatalf("stats %+v %v", stats, err)
 	}
+	mresp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mresp.Body.Close()
+	metrics, _ := io.ReadAll(mresp.Body)
+	for _, want := range []string{`parley_resolution_seconds_count{pack="appliances"} 1`, `parley_diagnosis_output_seconds_count{output="report",pack="appliances"} 1`} {
+		if !bytes.Contains(metrics, []byte(want)) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }
 
 func TestCorruptVideoGetsAClearReply(t *testing.T) {

@@ -354,6 +354,11 @@ func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items [
 		}
 	}
 	for _, a := range out.Actions {
+		if tm, ok := a.Params["timings_ms"].(map[string]float64); ok && a.Type == "diagnosis" {
+			for name, ms := range tm {
+				s.metrics.output.WithLabelValues(cv.c.Pack, name).Observe(ms / 1000)
+			}
+		}
 		s.dispatch(ctx, cv.c.ID, a)
 		s.record(ctx, cv, a)
 	}

@@ -17,9 +17,11 @@ type metrics struct {
 	resolutions prometheus.Counter
 	// resolution is the time from first contact to resolution, by pack.
 	resolution *prometheus.HistogramVec
-	handoffs   prometheus.Counter
-	csat       prometheus.Histogram
-	parts      *prometheus.CounterVec
+	// output is how long each output of a diagnosis (report, guide, order) took to make, by pack.
+	output   *prometheus.HistogramVec
+	handoffs prometheus.Counter
+	csat     prometheus.Histogram
+	parts    *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -40,13 +42,17 @@ func newMetrics() *metrics {
 			Name: "parley_resolution_seconds", Help: "Time from first contact to resolution, by pack.",
 			Buckets: prometheus.ExponentialBuckets(0.5, 2, 14),
 		}, []string{"pack"}),
+		output: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "parley_diagnosis_output_seconds", Help: "Time to make each output of a diagnosis (report, guide, order), by pack.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 3, 10),
+		}, []string{"pack", "output"}),
 		handoffs: prometheus.NewCounter(prometheus.CounterOpts{Name: "parley_handoffs_total", Help: "Conversations handed to a person."}),
 		csat: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "parley_csat_score", Help: "Customer satisfaction scores.", Buckets: []float64{1, 2, 3, 4, 5},
 		}),
 		parts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "parley_message_parts_total", Help: "Message parts by modality."}, []string{"kind"}),
 	}
-	m.reg.MustRegister(m.stage, m.stageErrors, m.turn, m.turns, m.resolutions, m.resolution, m.handoffs, m.csat, m.parts,
+	m.reg.MustRegister(m.stage, m.stageErrors, m.turn, m.turns, m.resolutions, m.resolution, m.output, m.handoffs, m.csat, m.parts,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

@@ -199,6 +199,9 @@ func (s *Server) routes() {
 	api("GET /v1/packs/{pack}/parts", s.handleParts)
 	api("POST /v1/orders", s.handleOrder)
 	api("GET /v1/orders/{id}", s.handleGetOrder)
+	api("POST /v1/chat/completions", s.handleChatCompletions)
+	api("GET /v1/models", s.handleModels)
+	api("GET /v1/models/{model}", s.handleModel)
 	if s.opts.Live != nil {
 		m.Handle("GET /v1/conversations/{id}/live", s.auth(s.stream(s.opts.Live(s))))
 	}
