@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mkset.sh DIR [N]: renders N plain checks (no MICR) with ImageMagick in the degradations the
-# targets name (sharp, blur sigma 2, JPEG 30, 3-degree rotation photo) and writes DIR/truth.jsonl.
-# Use it where `parley gen checks` is not available.
+# targets name (sharp, blur sigma 2, JPEG 30, 3-degree rotation photo) and a phone pipeline
+# (downscale, sharpen, perspective, shadow, JPEG 70), and writes DIR/truth.jsonl. It is the
+# second renderer the check reader is measured on, independent of `parley gen checks`.
 set -euo pipefail
 dir=${1:?usage: mkset.sh DIR [N]}
 n=${2:-10}
@@ -49,9 +50,14 @@ for i in $(seq 1 "$n"); do
   $C "$base-sharp.png" -blur 0x2 "$base-blur2.png"
   $C "$base-sharp.png" -quality 30 "$base-jpeg30.jpg"
   $C -size 2600x1500 xc:'#6b5a48' \( "$base-sharp.png" -background '#6b5a48' -rotate 3 \) -gravity center -composite -quality 90 "$base-rot3.jpg"
-  for v in sharp:png blur2:png jpeg30:jpg rot3:jpg; do
+  # Phone: a handheld shot downscaled by the phone, sharpened, seen at an angle, shaded across
+  # by the hand, saved at JPEG quality 70.
+  $C "$base-sharp.png" -resize 1100x -sharpen 0x1.0 -background '#5b4b3b' -virtual-pixel background \
+    -distort Perspective '0,0 30,25 1100,0 1062,6 0,489 9,468 1100,489 1086,452' \
+    \( -size 489x1100 gradient:gray100-gray62 -rotate 90 \) -compose multiply -composite -quality 70 "$base-phone.jpg"
+  for v in sharp:png blur2:png jpeg30:jpg rot3:jpg phone:jpg; do
     printf '{"file":"c%d-%s.%s","degradation":"%s","amount":"%s","legal_amount":"%s","check_number":"%d","date":"%s","payee":"%s","memo":"%s"}\n' \
       "$i" "${v%%:*}" "${v##*:}" "${v%%:*}" "$amt" "$legal" "$num" "$iso" "$payee" "$memo" >>"$dir/truth.jsonl"
   done
 done
-echo "wrote $((n * 4)) images to $dir"
+echo "wrote $((n * 5)) images to $dir"

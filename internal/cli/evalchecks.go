@@ -32,7 +32,7 @@ func init() {
 }
 
 // evalFields are the fields scored, in report order.
-var evalFields = []string{"amount", "legal_amount", "routing", "account", "check_number", "date"}
+var evalFields = []string{"amount", "legal_amount", "payee", "routing", "account", "check_number", "date"}
 
 // checkTruth is one line of truth.jsonl, read tolerantly: the generator's key names vary.
 type checkTruth struct {
@@ -90,6 +90,7 @@ func readTruth(dir string) ([]checkTruth, error) {
 				"account":      firstString(fields, "account", "account_number"),
 				"check_number": firstString(fields, "check_number", "serial", "number"),
 				"date":         firstString(fields, "date"),
+				"payee":        firstString(fields, "payee"),
 			},
 		}
 		if t.Degradation == "" {
@@ -125,6 +126,9 @@ func fieldCorrect(field, want string, rd *check.Reading) bool {
 	case "date":
 		d, err := check.ParseDate(want)
 		return err == nil && rd.Date.Text == d.Format(time.DateOnly)
+	case "payee":
+		// Exactly, as the customer will hear it read back.
+		return rd.Payee.Text == want
 	}
 	return false
 }
@@ -359,6 +363,8 @@ func got(field string, rd *check.Reading) string {
 		return rd.CheckNumber.Text
 	case "date":
 		return rd.Date.Text
+	case "payee":
+		return rd.Payee.Text
 	}
 	return ""
 }
