@@ -40,6 +40,16 @@ type Config struct {
 	VideoFPS float64 `yaml:"video_fps"`
 	// TurnTimeout bounds one message's processing.
 	TurnTimeout time.Duration `yaml:"turn_timeout"`
+	// OpenAI configures Parley's own OpenAI-compatible endpoint.
+	OpenAI OpenAI `yaml:"openai"`
+}
+
+// OpenAI configures POST /v1/chat/completions, where applications written against the OpenAI
+// SDKs talk to a Parley agent.
+type OpenAI struct {
+	// ImageURLHosts lists the hosts whose http(s) image_url parts Parley fetches; empty refuses
+	// every URL (data URLs are always accepted).
+	ImageURLHosts []string `yaml:"image_url_hosts"`
 }
 
 // Store selects the storage backend.
