@@ -4,6 +4,7 @@ import (
 	"image"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/parleyhq/parley/perception/ocr"
 )
@@ -68,10 +69,23 @@ func cutPayee(ws []ocr.Word) []ocr.Word {
 	for len(best) > 1 && weak(best[len(best)-1]) {
 		best = best[:len(best)-1]
 	}
-	for len(best) > 1 && weak(best[0]) {
+	for len(best) > 1 && (weak(best[0]) || labelRemnant(best[0], best[1])) {
 		best = best[1:]
 	}
 	return best
+}
+
+// labelRemnant reports whether w, first on the line, is the end of the printed label read into the
+// crop: a word of the label, or a short lowercase word before a capitalised one (names are
+// capitalised; "of" cut in half reads "or", "wor").
+func labelRemnant(w, next ocr.Word) bool {
+	t := strings.Trim(w.Text, ".,:;'-")
+	if label[strings.ToLower(t)] {
+		return true
+	}
+	rs := []rune(t)
+	nx := []rune(next.Text)
+	return len(rs) <= 3 && strings.ToLower(t) == t && len(nx) > 0 && unicode.IsUpper(nx[0])
 }
 
 // minConf is the lowest word confidence.
@@ -100,13 +114,24 @@ func payeeRegion(band []ocr.Word, left, right int, anchor ocr.Word) image.Rectan
 		}
 	}
 	h := anchor.Box.Dy()
-	return image.Rect(left+h/4, b.Min.Y-h*6/10, right, b.Max.Y+h/5)
+	return image.Rect(left+1, b.Min.Y-h*6/10, right, b.Max.Y+h/5)
 }
 
 // choosePayee settles the payee from the crop's words and the page's: the crop's name when it
 // read one, its confidence as the payee constants above describe.
+//
+// A crop word that the page read differently with more confidence is taken from the page.
 func choosePayee(crop, page []ocr.Word, how string) Field {
 	c, p := cutPayee(crop), cutPayee(page)
+	c = append([]ocr.Word(nil), c...)
+	for i, w := range c {
+		for _, q := range p {
+			ov := min(w.Box.Max.X, q.Box.Max.X) - max(w.Box.Min.X, q.Box.Min.X)
+			if ov > min(w.Box.Dx(), q.Box.Dx())*6/10 && q.Confidence > w.Confidence && q.Text != w.Text {
+				c[i].Text, c[i].Confidence = q.Text, q.Confidence
+			}
+		}
+	}
 	switch {
 	case len(c) > 0:
 		f := Field{Text: payeeText(c), Confidence: minConf(c), Box: wordsBox(c, image.Rectangle{}), How: "crop"}

@@ -21,6 +21,9 @@ func TestCutPayee(t *testing.T) {
 		{[]ocr.Word{word("—", 150, 190, 0.3), word("Maria", 200, 260, 0.9), word("Lopez", 268, 330, 0.9), word("|", 335, 338, 0.2)}, "Maria Lopez"},
 		{[]ocr.Word{word("Blue", 200, 250, 0.9), word("River", 258, 320, 0.9), word("Plumbing", 328, 420, 0.9), word("wm", 428, 450, 0.3)}, "Blue River Plumbing"},
 		{[]ocr.Word{word("x", 100, 110, 0.2), word("ACME", 400, 470, 0.9), word("Corporation", 478, 600, 0.9)}, "ACME Corporation"},
+		{[]ocr.Word{word("wor", 150, 190, 0.7), word("Greenleaf", 200, 300, 0.9), word("Landscaping", 308, 450, 0.9)}, "Greenleaf Landscaping"},
+		{[]ocr.Word{word("OF", 150, 180, 0.9), word("City", 200, 240, 0.9), word("Water", 248, 310, 0.9)}, "City Water"},
+		{[]ocr.Word{word("van", 200, 240, 0.9), word("der", 248, 280, 0.9), word("Berg", 288, 340, 0.9)}, "van der Berg"},
 		{nil, ""},
 	}
 	for _, c := range cases {
@@ -45,6 +48,11 @@ func TestChoosePayeeConfidence(t *testing.T) {
 	}
 	if f := choosePayee(nil, page, "page"); f.Text != "Metro Electric Co." || f.Confidence > PayeeUncropped || f.How != "page" {
 		t.Fatalf("page only: %+v", f)
+	}
+	lic := []ocr.Word{word("Summit", 280, 390, 0.95), word("LIC", 398, 440, 0.58)}
+	llc := []ocr.Word{word("Summit", 280, 390, 0.95), word("LLC", 398, 440, 0.69)}
+	if f := choosePayee(lic, llc, "page"); f.Text != "Summit LLC" || f.Confidence != 0.69 {
+		t.Fatalf("the surer page word was not taken: %+v", f)
 	}
 	if f := choosePayee(nil, nil, "page"); f.Found() {
 		t.Fatalf("nothing read, got %+v", f)

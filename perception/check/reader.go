@@ -466,6 +466,12 @@ func (r *Reader) readDoc(ctx context.Context, doc *image.Gray, how string) (*Rea
 				right = min(right, w.Box.Min.X)
 			}
 		}
+		// A word begun left of the payee area is the label read as something else.
+		for _, w := range line {
+			if w.Box.Min.X < W*8/100 && w.Box.Max.X < W/4 {
+				left = max(left, w.Box.Max.X)
+			}
+		}
 		for _, w := range line {
 			if w.Box.Min.X >= left && w.Box.Max.X <= right && !strings.HasPrefix(w.Text, "$") {
 				ws = append(ws, w)
