@@ -106,7 +106,7 @@ func runEvalSpeech(ctx context.Context, args []string, out io.Writer) error {
 	mix := fs.String("mix", "", "also evaluate copies mixed with noise made from the folder itself, e.g. babble:10,white:10,babble:5,white:5 "+
 		"(babble: four other recordings of the folder at once; white: broadband noise in the recording's own band)")
 	stock := fs.Bool("stock", true, "decode the same audio with pocketsphinx's stock general model as the comparison line")
-	stockLimit := fs.Int("stock-limit", 300, "run the stock model on at most this many utterances of each voice and expectation, evenly spread (0: all)")
+	stockLimit := fs.Int("stock-limit", 150, "run the stock model on at most this many utterances of each voice and expectation, evenly spread (0: all)")
 	general := fs.Float64("general-weight", 0, "the general English model's share of the open search's language model (0: the default; negative: domain model only)")
 	noDenoise := fs.Bool("no-denoise", false, "turn off the recogniser's spectral-subtraction front end (to measure it)")
 	psArgs := fs.String("decoder-args", "", "extra pocketsphinx settings, e.g. \"-fwdflat no\"")
