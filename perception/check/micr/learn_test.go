@@ -169,7 +169,11 @@ func TestRealLines(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("no real MICR lines at %s (set MICR_REAL): %v", dir, err)
 	}
-	ex, _, err := LoadDir(dir, 25)
+	every := 25
+	if e := os.Getenv("MICR_REAL_EVERY"); e != "" {
+		fmt.Sscan(e, &every)
+	}
+	ex, _, err := LoadDir(dir, every)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,10 @@ const (
 	maxPix  = 80 << 20 // larger images are refused rather than risk memory
 )
 
+// learnedSure is the lowest character confidence of a learned reading kept without asking the
+// templates.
+const learnedSure = 0.5
+
 // Read reads a cropped MICR line image: one line of E-13B characters at any scale, dark on light.
 // When the image holds more than the line (a whole check), the densest line of MICR-like
 // characters is read.
@@ -34,11 +38,13 @@ func Read(img image.Image) (Line, error) {
 	// A crop of one line, much wider than high, is read on its pitch grid by the learned
 	// classifier; the standard's templates read anything else, and a crop the classifier reads
 	// only weakly.
+	// When the classifier is unsure of a character and gave no valid routing number, the
+	// templates' reading is taken instead if it has one.
 	var learned Line
 	haveLearned := false
 	if m := ShippedModel(); m != nil && b.Dx() >= 3*b.Dy() {
 		if l, err := readCrop(m.m, img); err == nil && l.plausible(3, 0.6) {
-			if ValidRouting(l.Routing) {
+			if ValidRouting(l.Routing) || l.Confidence >= learnedSure {
 				return l, nil
 			}
 			learned, haveLearned = l, true
