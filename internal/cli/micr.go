@@ -11,17 +11,18 @@ import (
 )
 
 func init() {
-	Register(&Command{Name: "micr", Summary: "read the E-13B MICR line of a cropped line image or a whole check (T U A D symbols)", Run: runMICR})
+	Register(&Command{Name: "micr", Summary: "read the E-13B MICR line of a cropped line image or a whole check (T U A D symbols; -v adds the fields)", Run: runMICR})
 }
 
 func runMICR(ctx context.Context, args []string, out io.Writer) error {
 	fs := newFlags("micr", out)
+	verbose := fs.Bool("v", false, "also print the parsed fields (routing, account, check number, amount) and the confidence")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return fmt.Errorf("%w: parley micr IMAGE", ErrUsage)
+		return fmt.Errorf("%w: parley micr [-v] IMAGE", ErrUsage)
 	}
 	data, err := os.ReadFile(pos[0])
 	if err != nil {
@@ -43,6 +44,9 @@ func runMICR(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("%s: %w", pos[0], err)
 	}
 	fmt.Fprintln(out, l.Text)
+	if !*verbose {
+		return nil
+	}
 	fmt.Fprintf(out, "routing=%s valid=%t account=%s check=%s", l.Routing, micr.ValidRouting(l.Routing), l.Account, l.CheckNumber)
 	if l.Amount != "" {
 		fmt.Fprintf(out, " amount=%s", l.Amount)
