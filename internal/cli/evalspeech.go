@@ -82,7 +82,7 @@ func parseMixes(s string) ([]noiseMix, error) {
 		}
 		kind, db, ok := strings.Cut(part, ":")
 		snr, err := strconv.ParseFloat(db, 64)
-		if !ok || err != nil || (kind != "babble" && kind != "white") || snr < -20 || snr > 60 {
+		if !ok || err != nil || (kind != "babble" && kind != "white") || !(snr >= -20 && snr <= 60) {
 			return nil, fmt.Errorf("%w: --mix takes babble:DB or white:DB, comma separated, not %q", ErrUsage, part)
 		}
 		out = append(out, noiseMix{kind, snr})
