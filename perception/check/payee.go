@@ -88,6 +88,21 @@ func labelRemnant(w, next ocr.Word) bool {
 	return len(rs) <= 3 && strings.ToLower(t) == t && len(nx) > 0 && unicode.IsUpper(nx[0])
 }
 
+// sameWord reports whether two boxes hold the same word: centres within each other and widths
+// alike.
+func sameWord(a, b image.Rectangle) bool {
+	ca, cb := (a.Min.X+a.Max.X)/2, (b.Min.X+b.Max.X)/2
+	wa, wb := float64(a.Dx()), float64(b.Dx())
+	return ca >= b.Min.X && ca < b.Max.X && cb >= a.Min.X && cb < a.Max.X && wa < 1.6*wb && wb < 1.6*wa
+}
+
+func startsUpper(s string) bool {
+	for _, r := range s {
+		return unicode.IsUpper(r)
+	}
+	return false
+}
+
 // minConf is the lowest word confidence.
 func minConf(ws []ocr.Word) float64 {
 	if len(ws) == 0 {
@@ -126,9 +141,12 @@ func choosePayee(crop, page []ocr.Word, how string) Field {
 	c = append([]ocr.Word(nil), c...)
 	for i, w := range c {
 		for _, q := range p {
-			ov := min(w.Box.Max.X, q.Box.Max.X) - max(w.Box.Min.X, q.Box.Min.X)
-			if ov > min(w.Box.Dx(), q.Box.Dx())*6/10 && q.Confidence > w.Confidence && q.Text != w.Text {
-				c[i].Text, c[i].Confidence = q.Text, q.Confidence
+			if !sameWord(w.Box, q.Box) || q.Text == w.Text {
+				continue
+			}
+			caseOnly := strings.EqualFold(q.Text, w.Text) && startsUpper(q.Text) && !startsUpper(w.Text)
+			if q.Confidence > w.Confidence || caseOnly {
+				c[i].Text, c[i].Confidence = q.Text, max(q.Confidence, min(w.Confidence, q.Confidence))
 			}
 		}
 	}

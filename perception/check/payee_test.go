@@ -54,6 +54,16 @@ func TestChoosePayeeConfidence(t *testing.T) {
 	if f := choosePayee(lic, llc, "page"); f.Text != "Summit LLC" || f.Confidence != 0.69 {
 		t.Fatalf("the surer page word was not taken: %+v", f)
 	}
+	co := []ocr.Word{word("Metro", 200, 260, 0.95), word("Electric", 268, 350, 0.9), word("Co.", 358, 390, 0.7)}
+	shifted := []ocr.Word{word("Metro", 200, 260, 0.95), word("Electric", 300, 392, 0.9)}
+	if f := choosePayee(co, shifted, "page"); f.Text != "Metro Electric Co." {
+		t.Fatalf("a page word of another width replaced a crop word: %+v", f)
+	}
+	lower := []ocr.Word{word("summit", 280, 390, 0.95), word("Roofing", 398, 500, 0.9)}
+	upper := []ocr.Word{word("Summit", 280, 390, 0.6), word("Roofing", 398, 500, 0.9)}
+	if f := choosePayee(lower, upper, "page"); f.Text != "Summit Roofing" {
+		t.Fatalf("capital not taken from the page: %+v", f)
+	}
 	if f := choosePayee(nil, nil, "page"); f.Found() {
 		t.Fatalf("nothing read, got %+v", f)
 	}
