@@ -343,11 +343,22 @@ func (r *Recognizer) decode(d *decoder, samples []int16, e perception.Expectatio
 	if err != nil {
 		return g, l, err
 	}
+	d.setWIP(openWIP)
+	if typed(e) && r.cfg.GeneralLM != "" {
+		// Under a typed expectation the domain model alone checks the grammar's reading, at a
+		// fraction of the general model's cost; only when the grammar's reading is forced does
+		// the open search with the general model decode the answer.
+		if err := d.setLM("domain-"+e.Pack, lf.path, lf.hash); err != nil {
+			return g, l, err
+		}
+		if l, err = d.decodeUtt("domain-"+e.Pack, samples, 5, true); err != nil || g.Text != "" && !forced(g, l) {
+			return g, l, err
+		}
+	}
 	name := "lm-" + e.Pack
 	if r.cfg.GeneralLM == "" {
 		err = d.setLM(name, lf.path, lf.hash)
 	} else {
-		d.setWIP(openWIP)
 		err = d.setMixedLM(name, r.cfg.GeneralLM, lf.path, r.cfg.GeneralWeight, lf.hash)
 	}
 	if err != nil {

@@ -279,3 +279,19 @@ func TestCompleteAnswer(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkRecognizeOpen(b *testing.B) {
+	rec := recognizer(b)
+	pcm := speakFlite(b, "I would like to put a check into my savings account", "slt")
+	e := perception.Expectation{Pack: "bank"}
+	if _, err := rec.Recognize(context.Background(), pcm, e); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := rec.Recognize(context.Background(), pcm, e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)/pcm.Duration().Seconds(), "rtf")
+}
