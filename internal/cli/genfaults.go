@@ -47,6 +47,6 @@ func runGenFaults(ctx context.Context, args []string, out io.Writer) error {
 			named++
 		}
 	}
-	fmt.Fprintf(out, "wrote %d videos (%d narrations name the code) and truth.jsonl to %s\n", len(truth), named, *dir)
+	fmt.Fprintf(out, "wrote %d videos and truth.jsonl to %s; the narration names the code in %d of them\n", len(truth), *dir, named)
 	return nil
 }
