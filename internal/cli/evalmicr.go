@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"os"
 	"os/exec"
@@ -38,6 +39,7 @@ func runEvalMICR(ctx context.Context, args []string, out io.Writer) error {
 	rendered := fs.Int("rendered", renderedLines, "with --cv: lines drawn from the standard's geometry added to each fold's training")
 	hidden := fs.Int("hidden", 0, "with --cv: hidden units (default the shipped model's)")
 	epochs := fs.Int("epochs", 0, "with --cv: training passes (default the shipped model's)")
+	templates := fs.Bool("templates", false, "read with the standard's glyph templates alone (the reader before it learned), for comparison")
 	show := fs.Int("show", 0, "list this many lines read wrong (names and errors only, never the numbers)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -82,9 +84,13 @@ func runEvalMICR(ctx context.Context, args []string, out io.Writer) error {
 		if m == nil {
 			return errors.New("no MICR model: the built-in one failed its checksum")
 		}
+		read := func(img image.Image) (micr.Line, error) { return micr.ReadWith(m, img) }
+		if *templates {
+			read = micr.ReadTemplates
+		}
 		t0 := time.Now()
 		for _, e := range ex {
-			l, err := micr.ReadWith(m, e.Image)
+			l, err := read(e.Image)
 			results = append(results, micr.Result{Name: e.Name, Truth: e.Truth, Got: strings.ReplaceAll(l.Text, " ", ""), Err: err})
 		}
 		per = time.Since(t0) / time.Duration(max(len(ex), 1))

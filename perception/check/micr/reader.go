@@ -17,6 +17,25 @@ const (
 	maxPix  = 80 << 20 // larger images are refused rather than risk memory
 )
 
+// ReadTemplates reads a cropped line with the standard's glyph templates alone, as the reader did
+// before it learned from real print; kept for comparison (parley eval micr --templates).
+func ReadTemplates(img image.Image) (Line, error) {
+	if img == nil {
+		return Line{}, ErrBadImage
+	}
+	b := img.Bounds()
+	if b.Dx() < 16 || b.Dy() < 6 || b.Dx()*b.Dy() > maxPix {
+		return Line{}, fmt.Errorf("%w: %dx%d", ErrBadImage, b.Dx(), b.Dy())
+	}
+	g := toGray(img)
+	l, _, err := readPlane(g, 1, 6, math.Inf(1), max(9, g.h/2))
+	if err != nil {
+		return Line{}, err
+	}
+	l.translate(b.Min)
+	return l, nil
+}
+
 // learnedSure is the lowest character confidence of a learned reading kept without asking the
 // templates.
 const learnedSure = 0.5
