@@ -88,6 +88,21 @@ func labelRemnant(w, next ocr.Word) bool {
 	return len(rs) <= 3 && strings.ToLower(t) == t && len(nx) > 0 && unicode.IsUpper(nx[0])
 }
 
+// memoLike reports whether a normalised word is the MEMO label as small print reads: four
+// letters, each close to the label's (m/n/w, e/a/c, m/n/w, o/a/0).
+func memoLike(s string) bool {
+	if len(s) != 4 {
+		return false
+	}
+	sets := []string{"mnw", "eac", "mnw", "oa0"}
+	for i := 0; i < 4; i++ {
+		if !strings.ContainsRune(sets[i], rune(s[i])) {
+			return false
+		}
+	}
+	return true
+}
+
 // sameWord reports whether two boxes hold the same word: centres within each other and widths
 // alike.
 func sameWord(a, b image.Rectangle) bool {

@@ -68,3 +68,16 @@ func TestChoosePayeeConfidence(t *testing.T) {
 		t.Fatalf("nothing read, got %+v", f)
 	}
 }
+
+func TestMemoLike(t *testing.T) {
+	for _, s := range []string{"memo", "wewo", "nemo", "meno"} {
+		if !memoLike(s) {
+			t.Errorf("%q not taken for MEMO", s)
+		}
+	}
+	for _, s := range []string{"name", "memos", "demo", "more"} {
+		if memoLike(s) {
+			t.Errorf("%q taken for MEMO", s)
+		}
+	}
+}

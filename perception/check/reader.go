@@ -489,21 +489,33 @@ func (r *Reader) readDoc(ctx context.Context, doc *image.Gray, how string) (*Rea
 		rd.Payee = choosePayee(cw, trimNoise(ws), how)
 	}
 
-	// Memo: right of MEMO (or FOR) in the lower left.
+	// Memo: right of MEMO (or FOR) in the lower left, the label as small print often reads
+	// ("wewo"), read again from its own crop like the payee.
 	if !hasMemo {
-		memoA, hasMemo = l.find(func(s string) bool { return s == "for" })
+		memoA, hasMemo = l.find(func(s string) bool { return s == "for" || memoLike(s) })
 		hasMemo = hasMemo && memoA.Box.Min.Y > H/2 && memoA.Box.Max.X < W/3
 	}
 	if hasMemo {
 		var ws []ocr.Word
+		right := W * 60 / 100
 		for _, w := range l.band(memoA) {
-			if w.Box.Min.X > memoA.Box.Max.X && w.Box.Max.X < W*60/100 {
+			if w.Box.Min.X > memoA.Box.Max.X && w.Box.Max.X < right {
 				ws = append(ws, w)
 			}
 		}
-		ws = trimNoise(ws)
-		if len(ws) > 0 {
-			rd.Memo = Field{Text: joinWords(ws), Confidence: meanConf(ws), Box: wordsBox(ws, image.Rectangle{}), How: how}
+		var cw []ocr.Word
+		if region := payeeRegion(ws, memoA.Box.Max.X, right, memoA); region.Dx() > 16 && len(ws) > 0 {
+			region.Min.Y = min(region.Min.Y, wordsBox(ws, region).Min.Y-memoA.Box.Dy()/2)
+			region.Max.Y = max(region.Max.Y, wordsBox(ws, region).Max.Y+2)
+			const k = 2
+			res := cropScaled(region, ocr.Options{PSM: ocr.PSMSingleLine, Whitelist: PayeeChars + " "}, k)
+			for _, w := range res.Words {
+				w.Box = image.Rect(w.Box.Min.X/k, w.Box.Min.Y/k, w.Box.Max.X/k, w.Box.Max.Y/k).Add(region.Intersect(doc.Rect).Min)
+				cw = append(cw, w)
+			}
+		}
+		if f := choosePayee(cw, trimNoise(ws), how); f.Found() {
+			rd.Memo = f
 		}
 	}
 
