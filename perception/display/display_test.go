@@ -74,19 +74,36 @@ func TestReadSevenSegmentCodes(t *testing.T) {
 		col, ghost color.Color
 		blur       int
 		jpegQ      int
+		glare      bool
 	}{
-		{"red F05", "F05", 100, red, nil, 0, 0},
-		{"green E21", "E21", 90, green, nil, 0, 0},
-		{"amber E24 jpeg", "E24", 80, amber, nil, 0, 60},
-		{"blue E09 with ghost segments", "E09", 100, blue, ghost, 0, 0},
-		{"red E10 blurred", "E10", 100, red, ghost, 2, 75},
-		{"small H20", "H20", 44, red, nil, 0, 80},
-		{"four characters 1-23", "1-23", 70, green, nil, 0, 0},
-		{"every digit 8", "88", 100, red, nil, 1, 0},
-		{"C and U", "CU4", 90, amber, nil, 0, 0},
+		{"red F05", "F05", 100, red, nil, 0, 0, false},
+		{"green E21", "E21", 90, green, nil, 0, 0, false},
+		{"amber E24 jpeg", "E24", 80, amber, nil, 0, 60, false},
+		{"blue E09 with ghost segments", "E09", 100, blue, ghost, 0, 0, false},
+		{"red E10 blurred", "E10", 100, red, ghost, 2, 75, false},
+		{"small H20", "H20", 44, red, nil, 0, 80, false},
+		{"four characters 1-23", "1-23", 70, green, nil, 0, 0, false},
+		{"every digit 8", "88", 100, red, nil, 1, 0, false},
+		{"C and U", "CU4", 90, amber, nil, 0, 0, false},
+		{"E10 under glare: halves of 1 and 0 join", "E10", 100, green, ghost, 0, 80, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var img image.Image = panel(c.text, c.h, c.col, c.ghost)
+			p := panel(c.text, c.h, c.col, c.ghost)
+			if c.glare {
+				// a lamp's reflection over the first character
+				for y := 100; y < 230; y++ {
+					for x := 150; x < 280; x++ {
+						d := float64((x-205)*(x-205)+(y-170)*(y-170)) / (65 * 65)
+						if d < 1 {
+							i := p.PixOffset(x, y)
+							for k := 0; k < 3; k++ {
+								p.Pix[i+k] = uint8(float64(p.Pix[i+k]) + (255-float64(p.Pix[i+k]))*0.55*(1-d))
+							}
+						}
+					}
+				}
+			}
+			var img image.Image = p
 			if c.blur > 0 {
 				img = blur(img.(*image.RGBA), c.blur)
 			}

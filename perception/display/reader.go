@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"math"
 	"sort"
 )
 
@@ -156,7 +157,12 @@ func candidates(lit []bool, w, h int) []image.Rectangle {
 				ov := min(a.Max.Y, b.Max.Y) - max(a.Min.Y, b.Min.Y)
 				gap := max(a.Min.X, b.Min.X) - min(a.Max.X, b.Max.X)
 				hm := max(ha, hb)
-				if ov >= min(ha, hb)/2 && gap <= hm {
+				// or they are the upper and lower halves of characters (a "0" or a "1" has no
+				// middle segment): they overlap horizontally, one above the other, close.
+				wa, wb := a.Dx(), b.Dx()
+				hov := min(a.Max.X, b.Max.X) - max(a.Min.X, b.Min.X)
+				vgap := max(a.Min.Y, b.Min.Y) - min(a.Max.Y, b.Max.Y)
+				if (ov >= min(ha, hb)/2 && gap <= hm) || (hov >= min(wa, wb)/2 && vgap >= 0 && vgap <= hm/2) {
 					comps[i] = a.Union(b)
 					comps = append(comps[:j], comps[j+1:]...)
 					merged = true
@@ -207,13 +213,18 @@ func readRegion(m *image.RGBA, box image.Rectangle) (Reading, bool) {
 	if norm < 30*30 {
 		return Reading{}, false
 	}
-	// Projection of every pixel on the background-to-segment colour axis, in [0,255].
+	// Projection of every pixel on the background-to-segment colour axis, less its distance from
+	// the axis, in [0,255].
 	proj := make([]uint8, bw*bh)
 	var hist [256]int
 	for y := 0; y < bh; y++ {
 		for x := 0; x < bw; x++ {
 			p := m.Pix[(box.Min.Y+y)*m.Stride+4*(box.Min.X+x):]
-			v := ((float64(p[0])-bg[0])*d[0] + (float64(p[1])-bg[1])*d[1] + (float64(p[2])-bg[2])*d[2]) / norm
+			e0, e1, e2 := float64(p[0])-bg[0], float64(p[1])-bg[1], float64(p[2])-bg[2]
+			v := (e0*d[0] + e1*d[1] + e2*d[2]) / norm
+			// Off the axis (glare whitens a dark window towards every colour) counts against.
+			q0, q1, q2 := e0-v*d[0], e1-v*d[1], e2-v*d[2]
+			v -= math.Sqrt((q0*q0+q1*q1+q2*q2)/norm) * 0.8
 			q := uint8(max(0, min(255, v*255)))
 			proj[y*bw+x] = q
 			hist[q]++
