@@ -1,9 +1,13 @@
 // Package micr reads the E-13B MICR line printed along the bottom of a bank check: it locates the
-// line, segments it into characters on the 0.125-in pitch, classifies each against the E-13B glyph
-// geometry defined here, and parses the routing, account and check-number fields.
+// line, segments it into characters on the 0.125-in pitch, classifies them and parses the routing,
+// account and check-number fields.
 //
-// The same geometry renders the glyphs (the checkgen package draws its MICR lines with RenderLine),
-// so generator and reader agree on one definition of every shape.
+// Cropped lines are read by a small classifier learned from real print (model/e13b.bin, built by
+// `parley micr train` from the public E-13B line set and lines drawn from the geometry below; its
+// sha256 in model/e13b.sha256), which segments and names the characters together on the pitch
+// grid. The standard's glyph geometry defined here is the prior: the templates made from it read
+// whole checks, and crops the classifier is unsure of. The same geometry renders the glyphs (the
+// checkgen package draws its MICR lines with RenderLine).
 package micr
 
 import (
