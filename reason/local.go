@@ -160,3 +160,16 @@ func stem(w string) string {
 	}
 	return w
 }
+
+// Search returns up to k articles of the pack that best match q.
+func (l *Local) Search(pack, q string, k int) []kb.Article {
+	idx := l.indexes[pack]
+	if idx == nil {
+		return nil
+	}
+	var out []kb.Article
+	for _, h := range idx.search(q, k) {
+		out = append(out, idx.docs[h.doc])
+	}
+	return out
+}

@@ -71,6 +71,19 @@ type Cloud struct {
 	APIKeyEnv string `yaml:"api_key_env"`
 	// Budget is the number of cloud calls allowed per minute.
 	Budget int `yaml:"budget"`
+	// Deadline bounds one cloud answer; past it the local answer stands (default 800ms).
+	Deadline time.Duration `yaml:"deadline"`
+	// BreakAfter consecutive failures open the circuit breaker for Cooldown.
+	BreakAfter int           `yaml:"break_after"`
+	Cooldown   time.Duration `yaml:"cooldown"`
+	// Calls, Tokens and Money bound one conversation's cloud use; Money counts PricePerKToken
+	// per thousand tokens.
+	Calls          int     `yaml:"calls_per_conversation"`
+	Tokens         int     `yaml:"tokens_per_conversation"`
+	Money          float64 `yaml:"money_per_conversation"`
+	PricePerKToken float64 `yaml:"price_per_k_token"`
+	// Stream asks the endpoint for server-sent chunks.
+	Stream bool `yaml:"stream"`
 }
 
 // Speech configures spoken replies.
@@ -90,7 +103,7 @@ func Default() Config {
 		Limits:      media.DefaultLimits(),
 		Store:       Store{Driver: "sqlite"},
 		Queue:       Queue{Driver: "memory"},
-		Cloud:       Cloud{APIKeyEnv: "PARLEY_CLOUD_API_KEY", Budget: 30},
+		Cloud:       Cloud{APIKeyEnv: "PARLEY_CLOUD_API_KEY", Budget: 30, Deadline: 800 * time.Millisecond, BreakAfter: 3, Cooldown: 30 * time.Second, Calls: 20, Tokens: 50000},
 		Speech:      Speech{Reply: "voice", Voice: "en-us"},
 		VideoFPS:    2,
 		TurnTimeout: 60 * time.Second,

@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/dialogue"
 	"github.com/parleyhq/parley/media"
 	"github.com/parleyhq/parley/perception"
+	"github.com/parleyhq/parley/reason"
 	"github.com/parleyhq/parley/store"
 )
 
@@ -279,6 +280,7 @@ func (s *Server) items(ctx context.Context, msg *store.Message) (items []media.I
 // turn runs perception and the dialogue on a stored message and stores the reply; the caller
 // holds cv.mu.
 func (s *Server) turn(ctx context.Context, cv *conv, msg *store.Message, items []media.Item, unread ...error) (dialogue.Reply, []perception.Observation, error) {
+	ctx = reason.WithConversation(ctx, cv.c.ID)
 	if s.cfg.TurnTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.TurnTimeout)

@@ -22,31 +22,44 @@ import (
 
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/server"
+	"github.com/parleyhq/parley/kb"
+	"github.com/parleyhq/parley/packs"
 	"github.com/parleyhq/parley/perception"
 )
 
-// openaiFixture is newFixture with a config the test may change first.
-func openaiFixture(t *testing.T, change func(*config.Config)) *fixture {
-	t.Helper()
+// openaiServer is a server with the text stage only and a config the test may change first.
+func openaiServer(tb testing.TB, change func(*config.Config)) (*server.Server, *httptest.Server, config.Config) {
+	tb.Helper()
 	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
+	cfg.DataDir = tb.TempDir()
 	cfg.Limits.ImageBytes = 1 << 20
 	cfg.Limits.AudioBytes = 1 << 20
 	if change != nil {
 		change(&cfg)
 	}
 	opts := server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	stages, _, err := perception.Build(perception.Env{Packs: mustPacks(t), DataDir: cfg.DataDir}, []string{"text.nlu"})
+	lib, err := kb.Load(packs.FS)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
+	}
+	stages, _, err := perception.Build(perception.Env{Packs: lib, DataDir: cfg.DataDir}, []string{"text.nlu"})
+	if err != nil {
+		tb.Fatal(err)
 	}
 	opts.Stages = stages
 	srv, err := server.New(context.Background(), cfg, opts)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close(context.Background()) })
+	tb.Cleanup(func() { hs.Close(); srv.Close(context.Background()) })
+	return srv, hs, cfg
+}
+
+// openaiFixture is newFixture with a config the test may change first.
+func openaiFixture(t *testing.T, change func(*config.Config)) *fixture {
+	t.Helper()
+	srv, hs, cfg := openaiServer(t, change)
 	doc, err := openapi3.NewLoader().LoadFromData(mustGet(t, hs.URL+"/openapi.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -73,8 +86,10 @@ func mustGet(t *testing.T, url string) []byte {
 	return b
 }
 
-func sdk(f *fixture) openai.Client {
-	return openai.NewClient(option.WithBaseURL(f.http.URL+"/v1/"), option.WithAPIKey("unused"), option.WithMaxRetries(0))
+func sdk(f *fixture) openai.Client { return sdkAt(f.http.URL) }
+
+func sdkAt(base string) openai.Client {
+	return openai.NewClient(option.WithBaseURL(base+"/v1/"), option.WithAPIKey("unused"), option.WithMaxRetries(0))
 }
 
 func TestOpenAISDKTextConversation(t *testing.T) {

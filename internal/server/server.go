@@ -157,13 +157,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (s *Server, err e
 	return s, nil
 }
 
-func (s *Server) reasoner() reason.Reasoner {
-	r := &reason.Router{Local: reason.NewLocal(s.packs), Budget: s.cfg.Cloud.Budget}
-	if c := s.cfg.Cloud; c.BaseURL != "" {
-		r.Cloud = &reason.OpenAI{BaseURL: c.BaseURL, Model: c.Model, APIKey: os.Getenv(c.APIKeyEnv)}
-	}
-	return r
-}
+func (s *Server) reasoner() reason.Reasoner { return s.router() }
 
 // Handler returns the HTTP handler of the whole API and web client.
 func (s *Server) Handler() http.Handler { return s.mux }
@@ -202,6 +196,7 @@ func (s *Server) routes() {
 	api("POST /v1/chat/completions", s.handleChatCompletions)
 	api("GET /v1/models", s.handleModels)
 	api("GET /v1/models/{model}", s.handleModel)
+	api("GET /v1/conversations/{id}/decisions", s.handleDecisions)
 	if s.opts.Live != nil {
 		m.Handle("GET /v1/conversations/{id}/live", s.auth(s.stream(s.opts.Live(s))))
 	}
