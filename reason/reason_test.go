@@ -38,4 +38,3 @@ func TestLocalFindsArticle(t *testing.T) {
 		t.Fatal("answered nonsense")
 	}
 }
-
