@@ -1,0 +1,48 @@
+//go:build js && wasm
+
+// Command wasm is the edge stages for the browser: it registers globalThis.parleyEdge with
+// judgePhoto(Uint8Array) -> {report, upload: Uint8Array|null, quality, raw_bytes} and waits.
+package main
+
+import (
+	"encoding/json"
+	"syscall/js"
+
+	"github.com/parleyhq/parley/edge"
+)
+
+func main() {
+	api := js.Global().Get("Object").New()
+	api.Set("version", "1")
+	api.Set("judgePhoto", js.FuncOf(judgePhoto))
+	js.Global().Set("parleyEdge", api)
+	if ready := js.Global().Get("parleyEdgeReady"); ready.Type() == js.TypeFunction {
+		ready.Invoke(api)
+	}
+	select {}
+}
+
+// judgePhoto(bytes, maxBytes?) judges a photo on the device.
+func judgePhoto(_ js.Value, args []js.Value) any {
+	if len(args) == 0 {
+		return map[string]any{"error": "judgePhoto needs the photo's bytes"}
+	}
+	data := make([]byte, args[0].Get("length").Int())
+	js.CopyBytesToGo(data, args[0])
+	max := 0
+	if len(args) > 1 && args[1].Type() == js.TypeNumber {
+		max = args[1].Int()
+	}
+	j, err := edge.JudgePhoto(data, max)
+	if err != nil {
+		return map[string]any{"error": err.Error()}
+	}
+	report, _ := json.Marshal(j.Report)
+	out := map[string]any{"report": js.Global().Get("JSON").Call("parse", string(report)), "quality": j.Quality, "raw_bytes": j.RawBytes, "upload": js.Null()}
+	if j.Upload != nil {
+		u := js.Global().Get("Uint8Array").New(len(j.Upload))
+		js.CopyBytesToJS(u, j.Upload)
+		out["upload"] = u
+	}
+	return out
+}
