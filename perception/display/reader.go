@@ -183,7 +183,10 @@ func candidates(lit []bool, w, h int) []image.Rectangle {
 // readRegion reads the characters in box: a threshold in the display's own colour, a split into
 // character cells by column gaps, and seven samples per cell.
 func readRegion(m *image.RGBA, box image.Rectangle) (Reading, bool) {
-	box = box.Inset(-2).Intersect(m.Bounds())
+	// Widen the box by most of a character on each side: a character washed out by glare is
+	// missed while locating but still stands out in the display's own colour.
+	pad := box.Dy() * 6 / 10
+	box = image.Rect(box.Min.X-pad, box.Min.Y-2, box.Max.X+pad, box.Max.Y+2).Intersect(m.Bounds())
 	bw, bh := box.Dx(), box.Dy()
 	// Foreground and background colours from the locating threshold.
 	var fg, bg [3]float64
@@ -273,6 +276,15 @@ func readRegion(m *image.RGBA, box image.Rectangle) (Reading, bool) {
 			runs = append(runs, run{x, x})
 		}
 	}
+	// Runs much shorter than the characters (a light beside the display, a speck) are not
+	// characters, unless they are a "-" at mid-height.
+	kept := runs[:0]
+	for _, r := range runs {
+		if n := tallRows(on, bw, r.x0, r.x1); n >= (bot-top+1)/4 || midDash(on, bw, r.x0, r.x1, top, bot) {
+			kept = append(kept, r)
+		}
+	}
+	runs = kept
 	if len(runs) < 2 || len(runs) > 12 {
 		return Reading{}, false
 	}
@@ -328,6 +340,26 @@ func readRegion(m *image.RGBA, box image.Rectangle) (Reading, bool) {
 	rd.Confidence = sum / float64(len(rd.Chars)) * (0.5 + 0.5*rd.Contrast)
 	rd.Box = image.Rect(box.Min.X+runs[0].x0, box.Min.Y+top, box.Min.X+runs[len(runs)-1].x1+1, box.Min.Y+bot+1)
 	return rd, true
+}
+
+// midDash reports whether the lit pixels between columns x0 and x1 form a short bar at the middle
+// height of the characters spanning rows top to bot.
+func midDash(on []bool, stride, x0, x1, top, bot int) bool {
+	first, last := -1, -1
+	for y := top; y <= bot; y++ {
+		for x := x0; x <= x1; x++ {
+			if on[y*stride+x] {
+				if first < 0 {
+					first = y
+				}
+				last = y
+				break
+			}
+		}
+	}
+	h := bot - top + 1
+	mid := (top + bot) / 2
+	return first >= 0 && last-first < h/4 && first <= mid+h/8 && last >= mid-h/8
 }
 
 // tallRows counts the rows with a lit pixel between columns x0 and x1.
