@@ -109,7 +109,12 @@ type decoder struct {
 }
 
 func newDecoder(hmm, dict string, words map[string]bool, extra []string) (*decoder, error) {
-	args := append(append([]string{"-hmm", hmm, "-dict", dict}, decoderArgs...), extra...)
+	return newDecoderWith(hmm, dict, words, append(append([]string(nil), decoderArgs...), extra...))
+}
+
+// newDecoderWith loads a decoder with exactly the given settings besides the model.
+func newDecoderWith(hmm, dict string, words map[string]bool, settings []string) (*decoder, error) {
+	args := append([]string{"-hmm", hmm, "-dict", dict}, settings...)
 	argv := make([]*C.char, len(args))
 	for i, a := range args {
 		argv[i] = C.CString(a)

@@ -30,7 +30,8 @@ func NewStock(modelDir string) (*Stock, error) {
 			return nil, fmt.Errorf("%w: pocketsphinx model file %s is missing (apt-get install pocketsphinx-en-us)", perception.ErrUnavailable, p)
 		}
 	}
-	d, err := newDecoder(hmm, dict, nil, []string{"-lm", lm})
+	// pocketsphinx's own defaults: none of the recogniser's pruning, dither or search settings.
+	d, err := newDecoderWith(hmm, dict, nil, []string{"-logfn", "/dev/null", "-lm", lm})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", perception.ErrUnavailable, err)
 	}
