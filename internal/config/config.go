@@ -42,6 +42,8 @@ type Config struct {
 	TurnTimeout time.Duration `yaml:"turn_timeout"`
 	// OpenAI configures Parley's own OpenAI-compatible endpoint.
 	OpenAI OpenAI `yaml:"openai"`
+	// EdgeDir holds the edge WebAssembly the web chat loads (make build writes bin/edge).
+	EdgeDir string `yaml:"edge_dir"`
 }
 
 // OpenAI configures POST /v1/chat/completions, where applications written against the OpenAI
@@ -107,6 +109,7 @@ func Default() Config {
 		Speech:      Speech{Reply: "voice", Voice: "en-us"},
 		VideoFPS:    2,
 		TurnTimeout: 60 * time.Second,
+		EdgeDir:     "bin/edge",
 	}
 }
 
@@ -147,6 +150,7 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) {
 	str("PARLEY_CLOUD_BASE_URL", &c.Cloud.BaseURL)
 	str("PARLEY_CLOUD_MODEL", &c.Cloud.Model)
 	str("PARLEY_SPEECH_REPLY", &c.Speech.Reply)
+	str("PARLEY_EDGE_DIR", &c.EdgeDir)
 	if v, ok := lookup("PARLEY_VIDEO_FPS"); ok {
 		if f, err := strconv.ParseFloat(v, 64); err == nil {
 			c.VideoFPS = f

@@ -435,6 +435,7 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 		"resolved":               len(resolution),
 		"median_resolution_secs": nil,
 		"modality_mix":           mix,
+		"edge_bytes":             s.edgeTotals(),
 	}
 	if csatN > 0 {
 		out["csat_average"] = float64(csatSum) / float64(csatN)

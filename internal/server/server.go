@@ -86,6 +86,8 @@ type Server struct {
 	stopActions func()
 	// Skipped lists the stages that could not start and why.
 	Skipped map[string]error
+	// edge counts bytes devices send up and serves the edge WebAssembly.
+	edge edgeState
 }
 
 // New builds a server from cfg: store, packs, perception stages, reasoner and dialogue engine.
@@ -197,6 +199,10 @@ func (s *Server) routes() {
 	api("GET /v1/models", s.handleModels)
 	api("GET /v1/models/{model}", s.handleModel)
 	api("GET /v1/conversations/{id}/decisions", s.handleDecisions)
+	api("POST /v1/conversations/{id}/edge", s.handleEdge)
+	api("GET /v1/conversations/{id}/bytes", s.handleBytes)
+	m.HandleFunc("GET /edge/manifest.json", s.handleEdgeManifest)
+	m.HandleFunc("GET /edge/{name}", s.handleEdgeFile)
 	if s.opts.Live != nil {
 		m.Handle("GET /v1/conversations/{id}/live", s.auth(s.stream(s.opts.Live(s))))
 	}
