@@ -2,6 +2,7 @@
 // conversation state. Everything goes through the public HTTP API (/v1/...) and the live WebSocket.
 import { api, el, renderPart, styleBadges, fmtValue, modalityIcon, meter, safeURL } from './common.js';
 import { openMic, PCMCapture, encodeWAV, Player, stopStream } from './audio.js';
+import { loadEdge, judgeCheckPhotos } from './edge.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -406,11 +407,17 @@ async function send(text, files, { voice = false } = {}) {
   await attempt();
 }
 
-ui.form.addEventListener('submit', (e) => {
+ui.form.addEventListener('submit', async (e) => {
   e.preventDefault();
   const text = ui.text.value.trim();
-  const files = app.files.slice();
+  let files = app.files.slice();
   if (!text && !files.length) { ui.text.focus(); return; }
+  if (files.length && app.state && app.state.skill === 'deposit_check') {
+    // judged on the device: retake advice at once, only a readable crop goes up
+    const judged = await judgeCheckPhotos(files, app.conv && app.conv.id);
+    if (judged.retake) { toast(judged.retake); return; }
+    files = judged.files;
+  }
   ui.text.value = '';
   app.files = [];
   renderAttachments();
@@ -738,6 +745,7 @@ async function loadPacks() {
   const saved = localStorage.getItem('parley.pack');
   if (saved && [...ui.pack.options].some((o) => o.value === saved)) ui.pack.value = saved;
   renderState({ slots: {}, affect: {} });
+  loadEdge(); // fetched in the background; the chat works without it
   const m = /[#&]c=([^&]+)/.exec(location.hash);
   if (m) {
     try { await loadConversation(decodeURIComponent(m[1])); } catch (e) { toast('Could not reopen that conversation: ' + e.message); resetConversation(); }
