@@ -280,6 +280,9 @@ func readRegion(m *image.RGBA, box image.Rectangle) (Reading, bool) {
 	// characters, unless they are a "-" at mid-height.
 	kept := runs[:0]
 	for _, r := range runs {
+		if r.x0 == 0 || r.x1 == bw-1 {
+			continue // what reaches the widened box's edge is the panel around the display
+		}
 		if n := tallRows(on, bw, r.x0, r.x1); n >= (bot-top+1)/4 || midDash(on, bw, r.x0, r.x1, top, bot) {
 			kept = append(kept, r)
 		}
