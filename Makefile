@@ -17,7 +17,7 @@ run: setup build models
 test: setup build models browser-deps
 	$(GO) vet ./...
 	PARLEY_MODELS=$(CURDIR)/$(MODELS) $(GO) test -race -timeout 25m ./...
-	GOOS=js GOARCH=wasm $(GO) test -exec "$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./edge/
+	PARLEY_MODELS=$(CURDIR)/$(MODELS) GOOS=js GOARCH=wasm $(GO) test -exec "$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./edge/
 
 setup:
 	@scripts/setup.sh

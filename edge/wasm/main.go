@@ -1,7 +1,8 @@
 //go:build js && wasm
 
 // Command wasm is the edge stages for the browser: it registers globalThis.parleyEdge with
-// judgePhoto(Uint8Array) -> {report, upload: Uint8Array|null, quality, raw_bytes} and waits.
+// judgePhoto(Uint8Array) -> {report, upload: Uint8Array|null, quality, raw_bytes},
+// loadFace(dir) and expression(rgba, width, height) -> [{box, score, expression}], and waits.
 package main
 
 import (
@@ -15,6 +16,8 @@ func main() {
 	api := js.Global().Get("Object").New()
 	api.Set("version", "1")
 	api.Set("judgePhoto", js.FuncOf(judgePhoto))
+	api.Set("loadFace", js.FuncOf(loadFace))
+	api.Set("expression", js.FuncOf(expression))
 	js.Global().Set("parleyEdge", api)
 	if ready := js.Global().Get("parleyEdgeReady"); ready.Type() == js.TypeFunction {
 		ready.Invoke(api)

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/parleyhq/parley/dialogue"
+	"github.com/parleyhq/parley/edge"
 	"github.com/parleyhq/parley/media"
 	"github.com/parleyhq/parley/perception"
 	"github.com/parleyhq/parley/perception/face"
@@ -230,10 +231,17 @@ var edgeFiles = map[string]string{"parley.wasm": "application/wasm", "wasm_exec.
 
 func (s *Server) edgeAsset(name string) (*edgeAsset, error) {
 	kind, ok := edgeFiles[name]
+	dir := s.cfg.EdgeDir
 	if !ok {
-		return nil, os.ErrNotExist
+		if !slices.Contains(edge.FaceModels, name) || s.cfg.ModelDir == "" {
+			return nil, os.ErrNotExist
+		}
+		kind, dir = "application/octet-stream", s.cfg.ModelDir
+		if strings.HasSuffix(name, ".json") {
+			kind = "application/json"
+		}
 	}
-	path := filepath.Join(s.cfg.EdgeDir, name)
+	path := filepath.Join(dir, name)
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -270,11 +278,21 @@ func (s *Server) handleEdgeManifest(w http.ResponseWriter, r *http.Request) {
 		}
 		out[strings.TrimSuffix(strings.TrimSuffix(name, ".wasm"), ".js")] = map[string]any{"url": "/edge/" + name + "?v=" + a.hash, "bytes": len(a.data), "gzip_bytes": len(a.gz)}
 	}
+	// The face models, when installed: the page loads them for on-device expressions.
+	models := map[string]any{}
+	for _, name := range edge.FaceModels {
+		if a, err := s.edgeAsset(name); err == nil {
+			models[name] = map[string]any{"url": "/edge/" + name + "?v=" + a.hash, "bytes": len(a.data), "gzip_bytes": len(a.gz)}
+		}
+	}
+	if len(models) == len(edge.FaceModels) {
+		out["face_models"] = models
+	}
 	w.Header().Set("Cache-Control", "no-cache")
 	writeJSON(w, http.StatusOK, out)
 }
 
-// handleEdgeFile is GET /edge/{name}: gzip when the browser takes it, cached for a year when
+// handleEdgeFile is GET /edge/{name} (the WebAssembly, wasm_exec.js and the face models): gzip when the browser takes it, cached for a year when
 // asked for by its hash (?v=), revalidated by ETag otherwise.
 func (s *Server) handleEdgeFile(w http.ResponseWriter, r *http.Request) {
 	a, err := s.edgeAsset(r.PathValue("name"))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"image/png"
 	"io"
 	"log/slog"
 	"math"
@@ -25,13 +26,17 @@ import (
 
 // TestEdgeWasmInChromium builds the edge WebAssembly, serves it, and has Chromium judge check photos
 // with it in the chat page: the verdicts and measurements match the server's Go code on the same bytes.
-func TestEdgeWasmInChromium(t *testing.T) {
-	env := newBrowserEnv(t)
+// startEdgeServer builds the edge WebAssembly and starts a server that serves it with the models.
+func startEdgeServer(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s", "-o", filepath.Join(dir, "parley.wasm"), "../../edge/wasm")
 	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the edge WebAssembly: %v\n%s", err, out)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "parley.wasm")); err == nil {
+		t.Logf("parley.wasm: %d bytes", st.Size())
 	}
 	execJS, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"))
 	if err != nil {
@@ -39,7 +44,7 @@ func TestEdgeWasmInChromium(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, "wasm_exec.js"), execJS, 0o644)
 	cfg := config.Default()
-	cfg.DataDir, cfg.EdgeDir = t.TempDir(), dir
+	cfg.DataDir, cfg.EdgeDir, cfg.ModelDir = t.TempDir(), dir, modelDir()
 	s, err := server.New(t.Context(), cfg, wire.Options(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		t.Fatal(err)
@@ -51,11 +56,28 @@ func TestEdgeWasmInChromium(t *testing.T) {
 		defer cancel()
 		s.Close(ctx)
 	})
+	return hs.URL
+}
+
+// modelDir is PARLEY_MODELS or the repository's models directory.
+func modelDir() string {
+	if d := os.Getenv("PARLEY_MODELS"); d != "" {
+		return d
+	}
+	d, _ := filepath.Abs("../../models")
+	return d
+}
+
+// TestEdgeWasmInChromium builds the edge WebAssembly, serves it, and has Chromium judge check photos
+// with it in the chat page: the verdicts and measurements match the server's Go code on the same bytes.
+func TestEdgeWasmInChromium(t *testing.T) {
+	env := newBrowserEnv(t)
+	base := startEdgeServer(t)
 	ctx, cancel := context.WithTimeout(t.Context(), scenarioTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, env.node, filepath.Join(env.scripts, "edge.mjs"))
 	cmd.Dir = env.scripts
-	cmd.Env = append(os.Environ(), "PARLEY_URL="+hs.URL, "PARLEY_CHROMIUM="+env.chromium)
+	cmd.Env = append(os.Environ(), "PARLEY_URL="+base, "PARLEY_CHROMIUM="+env.chromium)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	raw, err := cmd.Output()
@@ -97,5 +119,84 @@ func TestEdgeWasmInChromium(t *testing.T) {
 			t.Errorf("%s: browser %v sharpness %.3f upload %d; server %v %.3f %d", name, v.Readable, v.Sharpness, v.Upload, j.Report.Readable, j.Report.Sharpness, len(j.Upload))
 		}
 		t.Logf("%s: %d bytes taken, %d bytes up, judged in %.0f ms in Chromium", name, v.Raw, v.Upload, v.MS)
+	}
+}
+
+// TestEdgeFaceInChromium runs the face models in the page on a fake camera's frames: the WebAssembly's
+// expression scores are within 0.02 of the server's Go code on the same pixels, and a live call's
+// upload (scores once a second, a thumbnail every 30 s) stays under 2 kbit/s.
+func TestEdgeFaceInChromium(t *testing.T) {
+	env := newBrowserEnv(t)
+	models := modelDir()
+	native, err := edge.NewFace(models)
+	if err != nil {
+		t.Skipf("face models not installed in %s: %v", models, err)
+	}
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("needs ffmpeg for the fake camera")
+	}
+	cam := filepath.Join(t.TempDir(), "face.y4m")
+	if out, err := exec.Command(ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-loop", "1", "-i", "../../perception/face/testdata/smiling.jpg",
+		"-t", "2", "-r", "10", "-vf", "scale=640:-2", "-pix_fmt", "yuv420p", cam).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	base := startEdgeServer(t)
+	ctx, cancel := context.WithTimeout(t.Context(), scenarioTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, env.node, filepath.Join(env.scripts, "edge_face.mjs"))
+	cmd.Dir = env.scripts
+	cmd.Env = append(os.Environ(), "PARLEY_URL="+base, "PARLEY_CHROMIUM="+env.chromium, "FAKE_VIDEO="+cam)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	raw, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("edge_face.mjs: %v\n%s", err, stderr.String())
+	}
+	var out struct {
+		Loaded         bool
+		LoadMS         float64 `json:"load_ms"`
+		Width, Height  int
+		ThumbnailBytes int `json:"thumbnail_bytes"`
+		Frames         []struct {
+			MS          float64
+			Faces       []edge.FaceScore
+			PNG         string
+			ReportBytes int `json:"report_bytes"`
+		}
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("%v: %.300s\n%s", err, raw, stderr.String())
+	}
+	if !out.Loaded || len(out.Frames) == 0 {
+		t.Fatalf("on-device faces did not load: %s", stderr.String())
+	}
+	worst := 0.0
+	for i, f := range out.Frames {
+		data, _ := base64.StdEncoding.DecodeString(f.PNG)
+		img, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := native.Expressions(img)
+		if len(want) == 0 || len(f.Faces) != len(want) {
+			os.WriteFile(filepath.Join(os.TempDir(), "edge-face-frame.png"), data, 0o644)
+			t.Fatalf("frame %d: browser found %d faces, server %d", i, len(f.Faces), len(want))
+		}
+		for k, p := range want[0].Expression {
+			worst = math.Max(worst, math.Abs(p-f.Faces[0].Expression[k]))
+		}
+		t.Logf("frame %d (%dx%d): %.0f ms in Chromium; browser %v; server %v", i, out.Width, out.Height, f.MS, f.Faces[0].Expression, want[0].Expression)
+	}
+	if worst > 0.02 {
+		t.Errorf("browser and server expression scores differ by %.4f (> 0.02)", worst)
+	}
+	// One score report a second and a thumbnail every 30 s, against 720p video at about 1.5 Mbit/s
+	// (transport framing not counted).
+	kbps := (float64(out.Frames[0].ReportBytes) + float64(out.ThumbnailBytes)/30) * 8 / 1000
+	t.Logf("largest score difference %.5f; models loaded in %.0f ms; live affect up %.2f kbit/s (report %d B/s, thumbnail %d B per 30 s)",
+		worst, out.LoadMS, kbps, out.Frames[0].ReportBytes, out.ThumbnailBytes)
+	if kbps > 2 {
+		t.Errorf("live affect sends %.2f kbit/s, more than 2", kbps)
 	}
 }

@@ -5,6 +5,42 @@
 import { api } from './common.js';
 
 let loading = null;
+let manifest = null;
+let faceLoading = null;
+
+/**
+ * mountFiles serves files (path -> Uint8Array) to the Go runtime's file calls: Go reads its models
+ * with os.ReadFile, which in the browser goes through globalThis.fs (wasm_exec.js's stub otherwise).
+ */
+function mountFiles(files) {
+  const fs = globalThis.fs;
+  const open = new Map();
+  let next = 100;
+  const enoent = () => Object.assign(new Error('no such file'), { code: 'ENOENT' });
+  const stat = (size) => ({ dev: 0, ino: 0, mode: 0o100444, nlink: 1, uid: 0, gid: 0, rdev: 0, size, blksize: 4096,
+    blocks: Math.ceil(size / 512), atimeMs: 0, mtimeMs: 0, ctimeMs: 0, isDirectory: () => false });
+  const prev = { open: fs.open, fstat: fs.fstat, stat: fs.stat, lstat: fs.lstat, read: fs.read, close: fs.close };
+  fs.open = (path, flags, mode, cb) => {
+    const data = files.get(path);
+    if (!data) return prev.open.call(fs, path, flags, mode, cb);
+    const fd = next++;
+    open.set(fd, { data, pos: 0 });
+    cb(null, fd);
+  };
+  fs.fstat = (fd, cb) => (open.has(fd) ? cb(null, stat(open.get(fd).data.length)) : prev.fstat.call(fs, fd, cb));
+  fs.stat = (path, cb) => (files.has(path) ? cb(null, stat(files.get(path).length)) : cb(enoent()));
+  fs.lstat = fs.stat;
+  fs.read = (fd, buf, offset, length, position, cb) => {
+    const f = open.get(fd);
+    if (!f) return prev.read.call(fs, fd, buf, offset, length, position, cb);
+    const at = position === null || position === undefined ? f.pos : position;
+    const n = Math.max(0, Math.min(length, f.data.length - at));
+    buf.set(f.data.subarray(at, at + n), offset);
+    if (position === null || position === undefined) f.pos += n;
+    cb(null, n);
+  };
+  fs.close = (fd, cb) => (open.delete(fd) ? cb(null) : prev.close.call(fs, fd, cb));
+}
 
 /** loadEdge resolves to the edge API (globalThis.parleyEdge) or null. */
 export function loadEdge() {
@@ -15,6 +51,7 @@ export function loadEdge() {
       const res = await fetch('/edge/manifest.json');
       if (!res.ok) return null;
       const m = await res.json();
+      manifest = m;
       if (!globalThis.Go) {
         await new Promise((resolve, reject) => {
           const s = document.createElement('script');
@@ -33,6 +70,29 @@ export function loadEdge() {
     }
   })();
   return loading;
+}
+
+/**
+ * loadFace downloads the face models (about 1.2 MB, cached by hash) and readies on-device
+ * expressions; it resolves to the edge API or null (the server path: frames go up).
+ */
+export function loadFace() {
+  if (faceLoading) return faceLoading;
+  faceLoading = (async () => {
+    const edge = await loadEdge();
+    if (!edge || !manifest || !manifest.face_models) return null;
+    const files = new Map();
+    await Promise.all(Object.entries(manifest.face_models).map(async ([name, f]) => {
+      const r = await fetch(f.url);
+      if (!r.ok) throw new Error(name + ': ' + r.status);
+      files.set('/models/' + name, new Uint8Array(await r.arrayBuffer()));
+    }));
+    mountFiles(files);
+    const err = edge.loadFace('/models');
+    if (err) { console.warn('on-device faces unavailable:', err); return null; }
+    return edge;
+  })().catch((e) => { console.warn('on-device faces unavailable', e); return null; });
+  return faceLoading;
 }
 
 /**
