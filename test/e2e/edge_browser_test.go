@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -198,5 +199,67 @@ func TestEdgeFaceInChromium(t *testing.T) {
 		worst, out.LoadMS, kbps, out.Frames[0].ReportBytes, out.ThumbnailBytes)
 	if kbps > 2 {
 		t.Errorf("live affect sends %.2f kbit/s, more than 2", kbps)
+	}
+}
+
+// TestEdgeVideoCallSendsScores has the chat run a video call on a fake camera with the edge
+// WebAssembly: the server receives expression scores instead of frames, counts the bytes against
+// what the frames would have cost.
+func TestEdgeVideoCallSendsScores(t *testing.T) {
+	env := newBrowserEnv(t)
+	if _, err := edge.NewFace(modelDir()); err != nil {
+		t.Skipf("face models not installed: %v", err)
+	}
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("needs ffmpeg for the fake camera")
+	}
+	cam := filepath.Join(t.TempDir(), "face.y4m")
+	if out, err := exec.Command(ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-loop", "1", "-i", "../../perception/face/testdata/smiling.jpg",
+		"-t", "2", "-r", "10", "-vf", "scale=640:-2", "-pix_fmt", "yuv420p", cam).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	base := startEdgeServer(t)
+	ctx, cancel := context.WithTimeout(t.Context(), scenarioTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, env.node, filepath.Join(env.scripts, "edge_call.mjs"))
+	cmd.Dir = env.scripts
+	cmd.Env = append(os.Environ(), "PARLEY_URL="+base, "PARLEY_CHROMIUM="+env.chromium, "FAKE_VIDEO="+cam)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	raw, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("edge_call.mjs: %v\n%s", err, stderr.String())
+	}
+	var out struct {
+		Conversation string
+		Frames       int
+	}
+	if err := json.Unmarshal(raw, &out); err != nil || out.Conversation == "" {
+		t.Fatalf("%v: %s %s", err, raw, stderr.String())
+	}
+	var bytesUp struct {
+		Sent, Raw int64
+	}
+	getJSON(t, base+"/v1/conversations/"+out.Conversation+"/bytes", &bytesUp)
+	if bytesUp.Sent == 0 || bytesUp.Raw < 20*bytesUp.Sent {
+		t.Fatalf("video bytes sent %d, raw %d", bytesUp.Sent, bytesUp.Raw)
+	}
+	t.Logf("%d frames read on the device; %d bytes sent for %d bytes of frames (%.1f%%)", out.Frames, bytesUp.Sent, bytesUp.Raw, 100*float64(bytesUp.Sent)/float64(bytesUp.Raw))
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
 	}
 }

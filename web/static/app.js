@@ -2,7 +2,7 @@
 // conversation state. Everything goes through the public HTTP API (/v1/...) and the live WebSocket.
 import { api, el, renderPart, styleBadges, fmtValue, modalityIcon, meter, safeURL } from './common.js';
 import { openMic, PCMCapture, encodeWAV, Player, stopStream } from './audio.js';
-import { loadEdge, judgeCheckPhotos } from './edge.js';
+import { loadEdge, loadFace, faceReporter, judgeCheckPhotos } from './edge.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -645,6 +645,8 @@ async function startCamera() {
     live.frames = 0;
     ui.frames.hidden = false;
     live.camTimer = setInterval(() => sendFrame(canvas), 200); // ~5 fps
+    // on-device expressions when the browser can: only scores go up, not the video
+    loadFace().then((edge) => { if (edge && live.cam && app.conv) live.edgeFace = faceReporter(edge, app.conv.id); });
   } catch (e) {
     toast('Camera unavailable: ' + e.message);
     stopCamera();
@@ -655,6 +657,12 @@ function sendFrame(canvas) {
   const v = ui.camera;
   if (!live.ws || live.ws.readyState !== WebSocket.OPEN || !v.videoWidth) return;
   if (live.ws.bufferedAmount > 512 * 1024) return; // the network is behind: drop this frame
+  if (live.edgeFace && live.edgeFace.frame(v)) {
+    live.frames++;
+    ui.frames.textContent = `▶ ${live.frames} camera frames read on this device`;
+    document.body.dataset.frames = String(live.frames);
+    return;
+  }
   const scale = Math.min(1, 320 / v.videoWidth);
   canvas.width = Math.round(v.videoWidth * scale);
   canvas.height = Math.round(v.videoHeight * scale);
@@ -668,6 +676,7 @@ function sendFrame(canvas) {
 
 function stopCamera() {
   clearInterval(live.camTimer);
+  live.edgeFace = null;
   stopStream(live.cam);
   live.cam = null;
   ui.camera.srcObject = null;

@@ -118,3 +118,41 @@ export async function judgeCheckPhotos(files, conversationID) {
   }
   return { files: out };
 }
+
+/**
+ * faceReporter scores camera frames on the device and sends, once a second, only the expression
+ * scores of the largest face, with the bytes sent against what the JPEG frames of the server path
+ * would have cost. frame(video) returns false when the device cannot score (then frames go up).
+ */
+export function faceReporter(edge, conversationID, { every = 1000 } = {}) {
+  const canvas = document.createElement('canvas');
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  const started = performance.now();
+  let last = 0;
+  let rawSince = 0;
+  return {
+    frame(video) {
+      if (!video.videoWidth) return true;
+      const scale = Math.min(1, 320 / video.videoWidth);
+      canvas.width = Math.round(video.videoWidth * scale);
+      canvas.height = Math.round(video.videoHeight * scale);
+      g.drawImage(video, 0, 0, canvas.width, canvas.height);
+      // what the server path would have sent for this frame
+      rawSince += Math.round(canvas.toDataURL('image/jpeg', 0.75).length * 3 / 4);
+      const now = performance.now();
+      if (now - last < every) return true;
+      last = now;
+      const faces = edge.expression(g.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
+      if (!Array.isArray(faces)) return false;
+      const observations = faces.slice(0, 1).map((f) => ({ kind: 'emotion', confidence: Math.min(1, f.score),
+        value: Object.fromEntries(Object.entries(f.expression).map(([k, v]) => [k, Math.round(v * 100) / 100])),
+        offset_ms: Math.round(now - started) }));
+      const body = { observations, bytes: [] };
+      const sent = JSON.stringify(body).length + 60;
+      body.bytes.push({ kind: 'video', sent, raw: rawSince });
+      rawSince = 0;
+      api('/v1/conversations/' + encodeURIComponent(conversationID) + '/edge', { method: 'POST', json: body }).catch(() => {});
+      return true;
+    },
+  };
+}
