@@ -4,7 +4,8 @@
 // an order or a handoff); the Router decides per turn which one answers, from the local answer's
 // confidence, whether a flow covers the turn, how complex the question is, the conversation's
 // budget of calls, tokens and money, and the endpoint's health, and falls back to the local
-// answer within a deadline so that no turn fails. Every decision carries its reason.
+// answer within a deadline so that no turn fails. Every decision carries its reason. OpenAI.Transcribe
+// sends open speech to the endpoint's transcription API through the same SDK.
 package reason
 
 import (
