@@ -2,7 +2,8 @@
 
 // Command wasm is the edge stages for the browser: it registers globalThis.parleyEdge with
 // judgePhoto(Uint8Array) -> {report, upload: Uint8Array|null, quality, raw_bytes},
-// loadFace(dir) and expression(rgba, width, height) -> [{box, score, expression}], and waits.
+// loadFace(dir) and expression(rgba, width, height) -> [{box, score, expression}],
+// speechStart(rate), speechWrite(Int16Array) and speechFlush() -> {segments, sent, raw}, and waits.
 package main
 
 import (
@@ -18,6 +19,9 @@ func main() {
 	api.Set("judgePhoto", js.FuncOf(judgePhoto))
 	api.Set("loadFace", js.FuncOf(loadFace))
 	api.Set("expression", js.FuncOf(expression))
+	api.Set("speechStart", js.FuncOf(speechStart))
+	api.Set("speechWrite", js.FuncOf(speechWrite))
+	api.Set("speechFlush", js.FuncOf(speechFlush))
 	js.Global().Set("parleyEdge", api)
 	if ready := js.Global().Get("parleyEdgeReady"); ready.Type() == js.TypeFunction {
 		ready.Invoke(api)

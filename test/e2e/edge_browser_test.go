@@ -97,6 +97,10 @@ func TestEdgeWasmInChromium(t *testing.T) {
 		Loaded         bool
 		Sharp, Blurred verdict
 		Wasm           []struct{ Encoding, Cache string }
+		Speech         struct {
+			Segments  [][3]int
+			Sent, Raw int
+		}
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("%v: %.300s", err, raw)
@@ -109,6 +113,11 @@ func TestEdgeWasmInChromium(t *testing.T) {
 	}
 	if out.Blurred.Readable || out.Blurred.Upload != 0 || out.Blurred.Instruction == "" {
 		t.Errorf("blurred photo would be uploaded: %+v", out.Blurred)
+	}
+	if sp := out.Speech; len(sp.Segments) != 2 || sp.Sent == 0 || sp.Sent > sp.Raw/2 {
+		t.Errorf("local speech detection: %+v", sp)
+	} else {
+		t.Logf("speech detected in Chromium: segments %v, %d of %d bytes sent", sp.Segments, sp.Sent, sp.Raw)
 	}
 	for name, v := range map[string]verdict{"sharp": out.Sharp, "blurred": out.Blurred} {
 		photo, _ := base64.StdEncoding.DecodeString(v.Photo)

@@ -46,6 +46,25 @@ try {
       res[name] = { ms: performance.now() - t0, readable: j.report.readable, instruction: j.report.instruction || '', sharpness: j.report.sharpness,
         raw: bytes.length, upload: j.upload ? j.upload.length : 0, photo: btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join('')) };
     }
+    // local speech detection: 8 s at 16 kHz with two voiced bursts; only they come back
+    const rate = 16000, pcm = new Int16Array(8 * rate);
+    for (let i = 0; i < pcm.length; i++) {
+      const t = i / rate;
+      let v = (Math.random() - 0.5) * 100;
+      if ((t >= 2 && t < 3) || (t >= 5 && t < 5.8)) {
+        for (let h = 1; h <= 8; h++) v += (0.6 + 0.4 * Math.sin(2 * Math.PI * 4 * t)) * 5000 / h * Math.sin(2 * Math.PI * 150 * h * t);
+      }
+      pcm[i] = Math.max(-32768, Math.min(32767, Math.round(v)));
+    }
+    edge.speechStart(rate);
+    let segments = [], last = null;
+    for (let i = 0; i < pcm.length; i += 320) {
+      last = edge.speechWrite(pcm.subarray(i, i + 320));
+      segments = segments.concat(last.segments);
+    }
+    last = edge.speechFlush();
+    segments = segments.concat(last.segments);
+    res.speech = { segments: segments.map((s) => [s.start_ms, s.end_ms, s.pcm.length]), sent: last.sent, raw: last.raw };
     return { loaded: true, ...res };
   });
   out.wasm = wasm;

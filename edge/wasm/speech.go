@@ -1,0 +1,60 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"syscall/js"
+
+	"github.com/parleyhq/parley/edge"
+)
+
+var speech *edge.Speech
+
+// speechStart(rate) starts local speech detection on 16-bit mono PCM.
+func speechStart(_ js.Value, args []js.Value) any {
+	rate := 16000
+	if len(args) > 0 && args[0].Type() == js.TypeNumber {
+		rate = args[0].Int()
+	}
+	speech = edge.NewSpeech(rate)
+	return js.Null()
+}
+
+// speechWrite(Int16Array) returns the utterances that ended: [{start_ms, end_ms, pcm: Int16Array}],
+// with the bytes sent and raw so far.
+func speechWrite(_ js.Value, args []js.Value) any {
+	if speech == nil || len(args) == 0 {
+		return map[string]any{"error": "call speechStart, then speechWrite(Int16Array)"}
+	}
+	n := args[0].Get("length").Int()
+	raw := make([]byte, 2*n)
+	js.CopyBytesToGo(raw, js.Global().Get("Uint8Array").New(args[0].Get("buffer"), args[0].Get("byteOffset"), 2*n))
+	pcm := make([]int16, n)
+	for i := range pcm {
+		pcm[i] = int16(uint16(raw[2*i]) | uint16(raw[2*i+1])<<8)
+	}
+	return segmentsJS(speech.Write(pcm))
+}
+
+// speechFlush ends the stream and returns the open utterance, if any.
+func speechFlush(_ js.Value, _ []js.Value) any {
+	if speech == nil {
+		return map[string]any{"error": "call speechStart first"}
+	}
+	return segmentsJS(speech.Flush())
+}
+
+func segmentsJS(segs []edge.Segment) any {
+	arr := js.Global().Get("Array").New()
+	for _, s := range segs {
+		b := make([]byte, 2*len(s.Samples))
+		for i, v := range s.Samples {
+			b[2*i], b[2*i+1] = byte(v), byte(uint16(v)>>8)
+		}
+		u := js.Global().Get("Uint8Array").New(len(b))
+		js.CopyBytesToJS(u, b)
+		arr.Call("push", map[string]any{"start_ms": s.Start.Milliseconds(), "end_ms": s.End.Milliseconds(),
+			"pcm": js.Global().Get("Int16Array").New(u.Get("buffer"))})
+	}
+	return map[string]any{"segments": arr, "sent": speech.Sent, "raw": speech.Raw}
+}
