@@ -36,9 +36,12 @@ type Truth struct {
 	// Code is the fault: the error code on the display, or the router fault its lights show.
 	Code string `json:"code"`
 	// Display is the text on the display ("" for routers).
-	Display   string `json:"display,omitempty"`
-	Narration string `json:"narration"`
-	Voice     string `json:"voice"`
+	Display string `json:"display,omitempty"`
+	// DisplayKind is "led" (lit segments on a dark window) or "lcd" (dark segments on a light
+	// panel); "" for routers.
+	DisplayKind string `json:"display_kind,omitempty"`
+	Narration   string `json:"narration"`
+	Voice       string `json:"voice"`
 	// NamesCode tells whether the narration says the code.
 	NamesCode bool `json:"names_code"`
 	// Lights are the light states shown, as "name colour pattern".
@@ -216,6 +219,21 @@ func applianceScene(p *kb.Pack, i int, rng *rand.Rand) *scene {
 		segColor = hexColor(pr.Display.Color)
 	}
 	ghost := color.RGBA{segColor.R / 7, segColor.G / 7, segColor.B / 7, 255}
+	window := color.RGBA{24, 24, 26, 255}
+	sc.truth.DisplayKind = "led"
+	// Every third appliance, and every product whose pack says so, has a liquid-crystal panel:
+	// dark segments on a light greenish or grey glass, the unlit ones faintly visible.
+	if (pr.Display != nil && pr.Display.Type == "lcd") || i%3 == 2 {
+		sc.truth.DisplayKind = "lcd"
+		g := rng.IntN(2) == 0
+		base := 150 + rng.IntN(40)
+		window = color.RGBA{uint8(base), uint8(base + 8), uint8(base - 4), 255}
+		if g {
+			window = color.RGBA{uint8(base), uint8(base + 22), uint8(base - 18), 255}
+		}
+		segColor = color.RGBA{uint8(30 + rng.IntN(20)), uint8(36 + rng.IntN(20)), uint8(32 + rng.IntN(20)), 255}
+		ghost = color.RGBA{window.R - 10, window.G - 10, window.B - 10, 255}
+	}
 	blinkCode := rng.IntN(2) == 0
 	lights := map[string]kb.LightState{}
 	for _, l := range fault.Lights {
@@ -242,7 +260,7 @@ func applianceScene(p *kb.Pack, i int, rng *rand.Rand) *scene {
 		fill(img, img.Rect, wall)
 		fill(img, image.Rect(140+dx, 120+dy, 1140+dx, 620+dy), panel)
 		win := image.Rect(330+dx, 190+dy, 950+dx, 230+digitH+dy)
-		fill(img, win, color.RGBA{24, 24, 26, 255})
+		fill(img, win, window)
 		on := !blinkCode || math.Mod(t, 1) < 0.6
 		c := color.Color(segColor)
 		if !on {

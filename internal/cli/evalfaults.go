@@ -45,20 +45,22 @@ type faultState struct {
 
 // faultResult is the evaluation of one video.
 type faultResult struct {
-	File      string             `json:"file"`
-	Truth     string             `json:"truth"`
-	NamesCode bool               `json:"names_code"`
-	Pack      string             `json:"pack"`
-	Diagnosed string             `json:"diagnosed"`
-	Top3      []string           `json:"top3"`
-	Display   string             `json:"display"`
-	Product   bool               `json:"product_ok"`
-	Model     string             `json:"model"`
-	Asked     bool               `json:"asked_check"`
-	MS        float64            `json:"ms"`
-	Outputs   map[string]float64 `json:"outputs_ms,omitempty"`
-	Documents int                `json:"documents"`
-	Err       string             `json:"error,omitempty"`
+	File      string `json:"file"`
+	Truth     string `json:"truth"`
+	NamesCode bool   `json:"names_code"`
+	// DisplayKind is the truth's "led" or "lcd" for appliances.
+	DisplayKind string             `json:"display_kind,omitempty"`
+	Pack        string             `json:"pack"`
+	Diagnosed   string             `json:"diagnosed"`
+	Top3        []string           `json:"top3"`
+	Display     string             `json:"display"`
+	Product     bool               `json:"product_ok"`
+	Model       string             `json:"model"`
+	Asked       bool               `json:"asked_check"`
+	MS          float64            `json:"ms"`
+	Outputs     map[string]float64 `json:"outputs_ms,omitempty"`
+	Documents   int                `json:"documents"`
+	Err         string             `json:"error,omitempty"`
 }
 
 func runEvalFaults(ctx context.Context, args []string, out io.Writer) error {
@@ -125,7 +127,7 @@ func readFaultTruth(path string) ([]faultgen.Truth, error) {
 // evalFault sends one video as a customer would, answers "no" to a diagnostic check if one is
 // asked, and reads what the conversation concluded.
 func evalFault(ctx context.Context, c *client, dir string, t faultgen.Truth) faultResult {
-	r := faultResult{File: t.File, Truth: t.Code, NamesCode: t.NamesCode, Pack: t.Pack}
+	r := faultResult{File: t.File, Truth: t.Code, NamesCode: t.NamesCode, Pack: t.Pack, DisplayKind: t.DisplayKind}
 	id, err := c.create(ctx, t.Pack)
 	if err != nil {
 		r.Err = err.Error()
@@ -230,7 +232,7 @@ func decodeFaultState(m map[string]any) (faultState, error) {
 
 func printFaultSummary(w io.Writer, rs []faultResult) {
 	type tally struct{ n, top1, top3, code, codeN, product, docs int }
-	var all, silent, routers tally
+	var all, silent, routers, lcd tally
 	var ms []float64
 	outs := map[string][]float64{}
 	asked := 0
@@ -267,6 +269,9 @@ func printFaultSummary(w io.Writer, rs []faultResult) {
 		if !r.NamesCode {
 			add(&silent)
 		}
+		if r.DisplayKind == "lcd" {
+			add(&lcd)
+		}
 		if r.Asked {
 			asked++
 		}
@@ -289,6 +294,9 @@ func printFaultSummary(w io.Writer, rs []faultResult) {
 	fmt.Fprintf(w, "diagnosis top-3         %s\n", pc(all.top3, all.n))
 	fmt.Fprintf(w, "top-1, code never said  %s\n", pc(silent.top1, silent.n))
 	fmt.Fprintf(w, "display code read       %s\n", pc(all.code, all.codeN))
+	if lcd.n > 0 {
+		fmt.Fprintf(w, "LCD panels              %d, top-1 %s, code read %s\n", lcd.n, pc(lcd.top1, lcd.n), pc(lcd.code, lcd.codeN))
+	}
 	fmt.Fprintf(w, "product right           %s\n", pc(all.product, all.n))
 	fmt.Fprintf(w, "report+guide documents  %s\n", pc(all.docs, all.n))
 	fmt.Fprintf(w, "asked a check           %d\n", asked)

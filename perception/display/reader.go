@@ -9,7 +9,7 @@ import (
 	"sort"
 )
 
-// ErrNoDisplay is returned when no lit seven-segment characters are found.
+// ErrNoDisplay is returned when no seven-segment characters are found.
 var ErrNoDisplay = errors.New("display: no seven-segment display found")
 
 // lit reports whether a pixel looks like a lit segment while the display is being located: a
@@ -19,6 +19,24 @@ func lit(r, g, b int) bool {
 	hi, lo := max(r, g, b), min(r, g, b)
 	return hi >= 120 && (hi-lo)*100 >= hi*55
 }
+
+// dark reports whether a pixel looks like a dark segment of a liquid-crystal display while the
+// display is being located: dark and nearly grey, where the panel behind it is light.
+func dark(r, g, b int) bool {
+	hi, lo := max(r, g, b), min(r, g, b)
+	return hi < 100 && hi-lo < 45
+}
+
+// Polarity says how a display shows its characters.
+type Polarity string
+
+// The two polarities a display reading can have.
+const (
+	// LightOnDark is lit LED segments on a dark window.
+	LightOnDark Polarity = "light-on-dark"
+	// DarkOnLight is dark liquid-crystal segments on a light (greenish or grey) panel.
+	DarkOnLight Polarity = "dark-on-light"
+)
 
 // Char is one character read from a display.
 type Char struct {
@@ -41,6 +59,10 @@ type Reading struct {
 	Confidence float64 `json:"confidence"`
 	// Contrast is the separation of lit and unlit pixels in the display's own colour, in [0,1].
 	Contrast float64 `json:"contrast"`
+	// background is the mean colour around the segments.
+	background rgb
+	// Polarity is whether the segments are lit on a dark window or dark on a light panel.
+	Polarity Polarity `json:"polarity"`
 }
 
 // RGBA converts any image to *image.RGBA (without copying one that already is).
@@ -61,22 +83,28 @@ func Read(img image.Image) (Reading, error) {
 	if w < 16 || h < 16 {
 		return Reading{}, ErrNoDisplay
 	}
-	mask := make([]bool, w*h)
-	for y := 0; y < h; y++ {
-		row := m.Pix[y*m.Stride:]
-		for x := 0; x < w; x++ {
-			mask[y*w+x] = lit(int(row[4*x]), int(row[4*x+1]), int(row[4*x+2]))
-		}
-	}
 	best := Reading{}
 	found := false
-	for _, box := range candidates(mask, w, h) {
-		rd, ok := readRegion(m, box)
-		if !ok {
-			continue
+	for _, pol := range []struct {
+		p  Polarity
+		fg func(r, g, b int) bool
+	}{{LightOnDark, lit}, {DarkOnLight, dark}} {
+		mask := make([]bool, w*h)
+		for y := 0; y < h; y++ {
+			row := m.Pix[y*m.Stride:]
+			for x := 0; x < w; x++ {
+				mask[y*w+x] = pol.fg(int(row[4*x]), int(row[4*x+1]), int(row[4*x+2]))
+			}
 		}
-		if !found || score(rd) > score(best) {
-			best, found = rd, true
+		for _, box := range candidates(mask, w, h) {
+			rd, ok := readRegion(m, box, pol.fg)
+			if !ok || (pol.p == DarkOnLight && !lightPanel(rd)) {
+				continue
+			}
+			rd.Polarity = pol.p
+			if !found || score(rd) > score(best) {
+				best, found = rd, true
+			}
 		}
 	}
 	if !found {
@@ -84,6 +112,17 @@ func Read(img image.Image) (Reading, error) {
 	}
 	return best, nil
 }
+
+// lightPanel reports whether a dark-on-light reading sits on a liquid-crystal panel: the
+// background is light but not paper white, and the segments are clearly darker than it.
+func lightPanel(rd Reading) bool {
+	return rd.background.lum() >= 90 && rd.background.lum() <= 225 && rd.Contrast >= 0.3
+}
+
+// rgb is a mean colour.
+type rgb [3]float64
+
+func (c rgb) lum() float64 { return 0.299*c[0] + 0.587*c[1] + 0.114*c[2] }
 
 func score(r Reading) float64 { return r.Confidence * float64(min(len(r.Chars), 4)) }
 
@@ -182,7 +221,7 @@ func candidates(lit []bool, w, h int) []image.Rectangle {
 
 // readRegion reads the characters in box: a threshold in the display's own colour, a split into
 // character cells by column gaps, and seven samples per cell.
-func readRegion(m *image.RGBA, box image.Rectangle) (Reading, bool) {
+func readRegion(m *image.RGBA, box image.Rectangle, fgTest func(r, g, b int) bool) (Reading, bool) {
 	// Widen the box by most of a character on each side: a character washed out by glare is
 	// missed while locating but still stands out in the display's own colour.
 	pad := box.Dy() * 6 / 10
@@ -195,7 +234,7 @@ func readRegion(m *image.RGBA, box image.Rectangle) (Reading, bool) {
 		for x := box.Min.X; x < box.Max.X; x++ {
 			p := m.Pix[y*m.Stride+4*x:]
 			r, g, b := float64(p[0]), float64(p[1]), float64(p[2])
-			if lit(int(p[0]), int(p[1]), int(p[2])) {
+			if fgTest(int(p[0]), int(p[1]), int(p[2])) {
 				fg[0], fg[1], fg[2] = fg[0]+r, fg[1]+g, fg[2]+b
 				nf++
 			} else {
@@ -301,7 +340,8 @@ func readRegion(m *image.RGBA, box image.Rectangle) (Reading, bool) {
 	if W < H/4 || W > H {
 		return Reading{}, false
 	}
-	rd := Reading{Box: box, Color: color.RGBA{uint8(fg[0]), uint8(fg[1]), uint8(fg[2]), 255}}
+	rd := Reading{Box: box, Color: color.RGBA{uint8(fg[0]), uint8(fg[1]), uint8(fg[2]), 255},
+		background: rgb{bg[0], bg[1], bg[2]}}
 	sum := 0.0
 	for _, r := range runs {
 		x0 := r.x0
