@@ -32,15 +32,9 @@ func para(pdf *fpdf.Fpdf, tr func(string) string, s string) {
 	pdf.MultiCell(0, 5.5, tr(s), "", "L", false)
 }
 
-func image(pdf *fpdf.Fpdf, name string, data []byte, w float64) {
-	typ := sniffImage(data)
-	if typ == "" {
-		return
-	}
-	opt := fpdf.ImageOptions{ImageType: typ, ReadDpi: false}
-	info := pdf.RegisterImageOptionsReader(name, opt, bytes.NewReader(data))
-	if info == nil || pdf.Err() {
-		pdf.ClearError()
+func picture(pdf *fpdf.Fpdf, name string, data []byte, w float64) {
+	info, opt, ok := register(pdf, name, data)
+	if !ok {
 		return
 	}
 	h := w * info.Height() / info.Width()
@@ -50,6 +44,49 @@ func image(pdf *fpdf.Fpdf, name string, data []byte, w float64) {
 	x, y := pdf.GetXY()
 	pdf.ImageOptions(name, x, y, w, h, false, opt, 0, "")
 	pdf.SetY(y + h + 2)
+}
+
+// register adds a PNG, JPEG or SVG picture (rasterised to PNG) to the document under name.
+func register(pdf *fpdf.Fpdf, name string, data []byte) (*fpdf.ImageInfoType, fpdf.ImageOptions, bool) {
+	typ := sniffImage(data)
+	if typ == "" && isSVG(data) {
+		if b, err := PNGOf(data, 640); err == nil {
+			data, typ = b, "PNG"
+		}
+	}
+	if typ == "" {
+		return nil, fpdf.ImageOptions{}, false
+	}
+	opt := fpdf.ImageOptions{ImageType: typ, ReadDpi: false}
+	info := pdf.RegisterImageOptionsReader(name, opt, bytes.NewReader(data))
+	if info == nil || pdf.Err() || info.Width() <= 0 {
+		pdf.ClearError()
+		return nil, opt, false
+	}
+	return info, opt, true
+}
+
+// step writes a guide step's text with its picture beside it on the right.
+func step(pdf *fpdf.Fpdf, tr func(string) string, name, text string, data []byte) {
+	const picW = 62.0
+	info, opt, ok := register(pdf, name, data)
+	if !ok {
+		para(pdf, tr, text)
+		return
+	}
+	h := picW * info.Height() / info.Width()
+	if _, y := pdf.GetXY(); y+h > 280 {
+		pdf.AddPage()
+	}
+	left, _, right, _ := pdf.GetMargins()
+	pw, _ := pdf.GetPageSize()
+	x, y := pdf.GetXY()
+	pdf.ImageOptions(name, pw-right-picW, y, picW, h, false, opt, 0, "")
+	pdf.SetFont("Helvetica", "", 11)
+	pdf.SetLeftMargin(left)
+	pdf.MultiCell(pw-left-right-picW-6, 5.5, tr(text), "", "L", false)
+	_, ty := pdf.GetXY()
+	pdf.SetXY(x, max(ty, y+h+2))
 }
 
 // ReportPDF renders a diagnostic report as a PDF.
@@ -99,7 +136,7 @@ func ReportPDF(d Diagnosis) ([]byte, error) {
 		}
 		para(pdf, tr, line)
 		if len(e.Crop) > 0 {
-			image(pdf, fmt.Sprintf("crop%d", i), e.Crop, 50)
+			picture(pdf, fmt.Sprintf("crop%d", i), e.Crop, 50)
 		}
 	}
 	if len(d.Checks) > 0 {
@@ -112,8 +149,8 @@ func ReportPDF(d Diagnosis) ([]byte, error) {
 	return output(pdf)
 }
 
-// GuidePDF renders a repair guide as a PDF. Step pictures that are PNG or JPEG are embedded; others
-// are left to the HTML guide.
+// GuidePDF renders a repair guide as a PDF, each step's picture (PNG, JPEG, or SVG rasterised to
+// PNG) beside its text.
 func GuidePDF(g Guide) ([]byte, error) {
 	if len(g.Steps) == 0 {
 		return nil, ErrEmpty
@@ -145,10 +182,7 @@ func GuidePDF(g Guide) ([]byte, error) {
 	for i, s := range g.Steps {
 		pdf.SetFont("Helvetica", "B", 12)
 		pdf.CellFormat(0, 7, tr(fmt.Sprintf("Step %d", i+1)), "", 1, "L", false, 0, "")
-		para(pdf, tr, s.Text)
-		if len(s.Image) > 0 {
-			image(pdf, fmt.Sprintf("step%d", i), s.Image, 70)
-		}
+		step(pdf, tr, fmt.Sprintf("step%d", i), s.Text, s.Image)
 		pdf.Ln(3)
 	}
 	return output(pdf)
