@@ -180,11 +180,19 @@ func (t *turn) productKind() string {
 	return ""
 }
 
+// productName is the product named in the conversation, or kind when none was.
+func (t *turn) productName(kind string) string {
+	if v := t.st.Value("product"); v != nil && fmt.Sprint(v) != "" {
+		return fmt.Sprint(v)
+	}
+	return kind
+}
+
 // diagnosis gathers what the report shows.
 func (t *turn) diagnosis(f kb.Fault, ranked []Ranked) report.Diagnosis {
 	st := t.st
 	d := report.Diagnosis{
-		Business: t.pack.Title, Product: fmt.Sprint(st.Value("product")), Model: t.model().id,
+		Business: t.pack.Title, Product: t.productName(f.Kind), Model: t.model().id,
 		Code: f.Code, Fault: f.Title, Severity: f.Severity, Created: t.now,
 	}
 	for _, r := range ranked {
@@ -280,7 +288,7 @@ func (t *turn) repairGuide(f kb.Fault, c kb.Cause) []Part {
 		return nil
 	}
 	rg := report.Guide{
-		Business: t.pack.Title, Title: g.Title, Product: fmt.Sprint(t.st.Value("product")), Code: f.Code,
+		Business: t.pack.Title, Title: g.Title, Product: t.productName(f.Kind), Code: f.Code,
 		Tools: g.Tools, Minutes: g.Minutes, Safety: g.Safety, Simple: t.style.Simplified,
 	}
 	for _, s := range g.Steps {

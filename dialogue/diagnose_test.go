@@ -1,6 +1,7 @@
 package dialogue_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -147,6 +148,20 @@ func TestRouterLightsDiagnoseTheFault(t *testing.T) {
 			}
 			if code != c.want || st.Skill != "internet_down" {
 				t.Fatalf("diagnosis %v skill %q findings %+v: %q", code, st.Skill, st.Findings, out.Reply.Text())
+			}
+			// The diagnosis comes with a PDF report whose fault is the one the lights show.
+			var pdf []byte
+			title := ""
+			for _, p := range out.Reply.Parts {
+				if p.Type == "document" && p.MIME == "application/pdf" {
+					pdf, title = p.Data, p.Title
+				}
+			}
+			if !bytes.HasPrefix(pdf, []byte("%PDF")) {
+				t.Fatalf("no PDF report in %+v", out.Reply.Parts)
+			}
+			if !strings.Contains(title, "Diagnostic report "+c.want) {
+				t.Errorf("the PDF report %q is not for %s", title, c.want)
 			}
 		})
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/parleyhq/parley/kb"
 	"github.com/parleyhq/parley/media"
@@ -160,16 +162,56 @@ func (t *turn) lightsDiagnosis() bool {
 			shown = append(shown, fmt.Sprintf("the %s light is %s", s.Name, s.Value))
 		}
 	}
+	if t.st.Checks == nil {
+		t.st.Checks = map[string]string{}
+	}
+	ranked := RankCauses(f, t.customerText(), t.st.Findings, t.st.Checks)
 	top := f.FaultCauses()[0]
+	if len(ranked) > 0 {
+		top = ranked[0].Cause
+	}
 	t.say(fmt.Sprintf("I can see that %s: %s. %s Most likely: %s", strings.Join(shown, " and "), strings.ToLower(f.Title), f.Cause, top.Text))
-	a := Action{Type: "diagnosis", Params: map[string]any{"code": f.Code, "product": f.Kind, "confidence": score, "parts": top.Parts}, Status: "done", At: t.now}
+	// The diagnostic report (PDF and web page) and the parts order are made at once, each timed.
+	var (
+		wg          sync.WaitGroup
+		rep, order  []Part
+		tRep, tOrdr time.Duration
+	)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		start := time.Now()
+		if len(ranked) > 0 {
+			rep = t.report(f, ranked)
+		}
+		tRep = time.Since(start)
+	}()
+	go func() {
+		defer wg.Done()
+		start := time.Now()
+		if len(top.Parts) > 0 {
+			order = t.partsLinkParts(top.Parts)
+		}
+		tOrdr = time.Since(start)
+	}()
+	wg.Wait()
+	var pages []Part
+	for _, p := range rep {
+		if p.MIME == "application/pdf" {
+			t.parts = append(t.parts, p)
+			continue
+		}
+		p.Type = "link" // the web page of the report follows the order link
+		pages = append(pages, p)
+	}
+	t.parts = append(t.parts, order...)
+	t.parts = append(t.parts, pages...)
+	a := Action{Type: "diagnosis", Params: map[string]any{"code": f.Code, "product": f.Kind, "confidence": score, "parts": top.Parts,
+		"timings_ms": map[string]float64{"report": ms(tRep), "order": ms(tOrdr)}}, Status: "done", At: t.now}
 	t.st.Actions = append(t.st.Actions, a)
 	t.out.Actions = append(t.out.Actions, a)
 	t.out.Events = append(t.out.Events, Event{Type: "action", Data: a})
 	t.st.DiagnosedAt = t.now
-	if len(top.Parts) > 0 {
-		t.parts = append(t.parts, t.partsLinkParts(top.Parts)...)
-	}
 	return true
 }
 
