@@ -198,6 +198,14 @@ func TestFaultDiagnosisProducesReportGuideAndParts(t *testing.T) {
 	if !strings.Contains(out.Reply.Text(), "drain") {
 		t.Fatalf("diagnosis %q", out.Reply.Text())
 	}
+	// The guide PDF carries the pictures of its steps, rasterised from the pack's SVGs.
+	for _, p := range out.Reply.Parts {
+		if p.Type == "document" && strings.HasPrefix(p.Title, "Repair guide") {
+			if n := bytes.Count(p.Data, []byte("/Subtype /Image")); n == 0 {
+				t.Errorf("guide %q has no pictures", p.Title)
+			}
+		}
+	}
 }
 
 func TestHandoffSummary(t *testing.T) {

@@ -3,6 +3,7 @@ package dialogue
 import (
 	"fmt"
 	"io/fs"
+	"path"
 	"sort"
 	"strings"
 
@@ -162,9 +163,12 @@ func (t *turn) model() modelReading {
 	return m
 }
 
-// readAsset returns a pack asset's bytes when it is a picture a PDF can embed (PNG or JPEG).
+// readAsset returns a pack asset's bytes when it is a picture a PDF can embed (PNG, JPEG, or SVG,
+// which the report rasterises).
 func readAsset(p *kb.Pack, name string) []byte {
-	if !strings.HasSuffix(name, ".png") && !strings.HasSuffix(name, ".jpg") {
+	switch path.Ext(strings.ToLower(name)) {
+	case ".png", ".jpg", ".jpeg", ".svg":
+	default:
 		return nil
 	}
 	b, err := fs.ReadFile(p.Assets, name)

@@ -55,7 +55,8 @@ type Diagnosis struct {
 	Created  time.Time  `json:"created"`
 }
 
-// Step is one instruction of a repair guide; Image is a PNG or JPEG to embed, ImageURL the
+// Step is one instruction of a repair guide; Image is a PNG, JPEG or SVG picture to embed (SVG is
+// rasterised for the PDF), ImageURL the
 // picture's address for the HTML page.
 type Step struct {
 	Text     string `json:"text"`
