@@ -27,7 +27,7 @@ type browserEnv struct {
 }
 
 // scenarioTimeout bounds one Playwright scenario, browser start included.
-const scenarioTimeout = 90 * time.Second
+const scenarioTimeout = 180 * time.Second
 
 func newBrowserEnv(t *testing.T) *browserEnv {
 	t.Helper()

@@ -17,7 +17,7 @@ import path from 'node:path';
 const base = process.env.PARLEY_URL;
 const scenario = process.argv[2];
 const shots = process.env.PARLEY_SCREENSHOTS || '';
-const WAIT = 20000; // per step; the Go test bounds the whole run
+const WAIT = 60000; // per step (a check photo read under -race on a busy machine takes tens of seconds); the Go test bounds the whole run
 
 function fail(msg) { throw new Error(msg); }
 function log(...a) { console.log(`[${scenario}]`, ...a); }
