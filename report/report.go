@@ -56,8 +56,7 @@ type Diagnosis struct {
 }
 
 // Step is one instruction of a repair guide; Image is a PNG, JPEG or SVG picture to embed (SVG is
-// rasterised for the PDF), ImageURL the
-// picture's address for the HTML page.
+// rasterised for the PDF), ImageURL the picture's address for the HTML page.
 type Step struct {
 	Text     string `json:"text"`
 	Image    []byte `json:"-"`
