@@ -89,6 +89,9 @@ func Read(img image.Image) (Reading, error) {
 		p  Polarity
 		fg func(r, g, b int) bool
 	}{{LightOnDark, lit}, {DarkOnLight, dark}} {
+		if found && best.Confidence >= 0.8 {
+			break // a confident reading of lit segments: no need to look for a dark-on-light panel
+		}
 		mask := make([]bool, w*h)
 		for y := 0; y < h; y++ {
 			row := m.Pix[y*m.Stride:]
