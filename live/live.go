@@ -59,6 +59,14 @@ type Endpointer interface {
 	Complete(ctx context.Context, conversationID string, utterance media.PCM) bool
 }
 
+// Holder is optionally implemented by an Endpointer that can also tell an utterance is plainly
+// unfinished ("one thousand …" when an amount is expected): such an utterance is held open until
+// HoldSilence, so a customer who pauses inside an answer is not cut into two messages. It is asked
+// only when Complete says no, within the same PauseSilence.
+type Holder interface {
+	Unfinished(ctx context.Context, conversationID string, utterance media.PCM) bool
+}
+
 // Options configure the handler. Zero fields take the defaults.
 type Options struct {
 	// MaxMessageBytes bounds one WebSocket message (default 2 MiB).
@@ -70,6 +78,9 @@ type Options struct {
 	PauseSilence time.Duration
 	// Endpointer, when set, judges utterances complete; by default the Turner, if it is one.
 	Endpointer Endpointer
+	// HoldSilence is the trailing silence that ends an utterance the Endpointer judges plainly
+	// unfinished (default 1.5 s).
+	HoldSilence time.Duration
 	// MaxUtterance bounds one utterance (default 30 s).
 	MaxUtterance time.Duration
 	// BargeIn is how much speech the customer must say over a playing reply before it stops
@@ -95,6 +106,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PauseSilence <= 0 {
 		o.PauseSilence = 250 * time.Millisecond
+	}
+	if o.HoldSilence <= 0 {
+		o.HoldSilence = 1500 * time.Millisecond
 	}
 	if o.MaxUtterance <= 0 {
 		o.MaxUtterance = 30 * time.Second
@@ -168,7 +182,7 @@ type session struct {
 	det  *vad.Detector
 	ep   Endpointer // nil: utterances end after EndSilence only
 
-	judging chan bool      // the Endpointer's verdict on the current pause; nil when not asked
+	judging chan verdict   // the Endpointer's verdict on the current pause; nil when not asked
 	judged  []int16        // the utterance up to that pause
 	bg      sync.WaitGroup // Endpointer calls in flight
 
@@ -316,9 +330,14 @@ func (s *session) audio(ctx context.Context, data []byte) error {
 	}
 	if s.judging != nil && s.det.Silence() >= s.opts.PauseSilence {
 		select {
-		case done := <-s.judging:
+		case v := <-s.judging:
 			s.judging = nil
-			if !done {
+			if v == unfinished {
+				s.det.Hold(s.opts.HoldSilence)
+			} else {
+				s.det.Hold(0) // an earlier pause's hold lapses once the answer goes on
+			}
+			if v != whole {
 				break // not a whole answer yet: wait for the full trailing silence
 			}
 			if ev, ok := s.det.End(); ok {
@@ -349,16 +368,37 @@ const lookahead = 150 * time.Millisecond
 // ask starts judging in the background whether the utterance so far, up to a pause, is a whole
 // answer; audio collects the verdict once the pause lasts PauseSilence. A later pause replaces it.
 func (s *session) ask(ctx context.Context, ev vad.Event) {
-	verdict := make(chan bool, 1)
-	s.judging, s.judged = verdict, slices.Clone(ev.Utterance)
+	out := make(chan verdict, 1)
+	s.judging, s.judged = out, slices.Clone(ev.Utterance)
 	pcm := media.PCM{Samples: s.judged, Rate: media.SpeechRate}
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
 		ctx, cancel := context.WithTimeout(ctx, s.opts.PauseSilence)
 		defer cancel()
-		verdict <- s.ep.Complete(ctx, s.id, pcm)
+		out <- judge(ctx, s.ep, s.id, pcm)
 	}()
+}
+
+// verdict is what the Endpointer makes of the speech up to a pause.
+type verdict int
+
+const (
+	unsure     verdict = iota // wait for the full trailing silence
+	whole                     // a whole answer: end the utterance now
+	unfinished                // plainly unfinished: hold it open until HoldSilence
+)
+
+// judge asks ep whether the utterance is a whole answer and, when not and ep is a Holder,
+// whether it is plainly unfinished.
+func judge(ctx context.Context, ep Endpointer, id string, pcm media.PCM) verdict {
+	if ep.Complete(ctx, id, pcm) {
+		return whole
+	}
+	if h, ok := ep.(Holder); ok && h.Unfinished(ctx, id, pcm) {
+		return unfinished
+	}
+	return unsure
 }
 
 func (s *session) utterance(ctx context.Context, ev vad.Event) {

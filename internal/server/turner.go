@@ -99,22 +99,55 @@ type completer interface {
 	Complete(ctx context.Context, pcm media.PCM, e perception.Expectation) bool
 }
 
-var _ live.Endpointer = (*Server)(nil)
+// holder is implemented by a speech stage that can tell live speech is plainly an unfinished
+// answer.
+type holder interface {
+	Unfinished(ctx context.Context, pcm media.PCM, e perception.Expectation) bool
+}
+
+var (
+	_ live.Endpointer = (*Server)(nil)
+	_ live.Holder     = (*Server)(nil)
+)
 
 // Complete implements live.Endpointer: the utterance is a whole answer to the conversation's
 // current expectation (a yes or no, a full amount), so the live stream need not wait longer.
 func (s *Server) Complete(ctx context.Context, conversationID string, pcm media.PCM) bool {
-	cv, err := s.load(ctx, conversationID)
-	if err != nil {
+	expect, ok := s.expectation(ctx, conversationID)
+	if !ok {
 		return false
 	}
-	cv.mu.Lock()
-	expect := cv.state.Expect
-	cv.mu.Unlock()
 	for _, st := range s.pipeline.Stages() {
 		if c, ok := st.(completer); ok && c.Complete(ctx, pcm, expect) {
 			return true
 		}
 	}
 	return false
+}
+
+// Unfinished implements live.Holder: the utterance is plainly an unfinished answer to the
+// conversation's current expectation ("one thousand …" for an amount), so the live stream waits
+// through a longer pause.
+func (s *Server) Unfinished(ctx context.Context, conversationID string, pcm media.PCM) bool {
+	expect, ok := s.expectation(ctx, conversationID)
+	if !ok {
+		return false
+	}
+	for _, st := range s.pipeline.Stages() {
+		if h, ok := st.(holder); ok && h.Unfinished(ctx, pcm, expect) {
+			return true
+		}
+	}
+	return false
+}
+
+// expectation returns what the conversation's dialogue waits for now.
+func (s *Server) expectation(ctx context.Context, conversationID string) (perception.Expectation, bool) {
+	cv, err := s.load(ctx, conversationID)
+	if err != nil {
+		return perception.Expectation{}, false
+	}
+	cv.mu.Lock()
+	defer cv.mu.Unlock()
+	return cv.state.Expect, true
 }

@@ -28,6 +28,33 @@ func (r *Recognizer) Complete(ctx context.Context, pcm media.PCM, e perception.E
 	return completeAnswer(res.Text, e)
 }
 
+// Unfinished reports whether the speech so far is plainly an unfinished amount: its reading ends
+// in a word an amount cannot end with ("one thousand", "two hundred and", "ten point"), so a
+// live caller who pauses there is waited for. It reuses the decode Complete kept.
+func (r *Recognizer) Unfinished(ctx context.Context, pcm media.PCM, e perception.Expectation) bool {
+	if e.Type != "amount" {
+		return false
+	}
+	res, err := r.recognize(ctx, pcm, e, true)
+	if err != nil {
+		return false
+	}
+	return unfinishedAmount(res.Text)
+}
+
+// unfinishedAmount reports whether a spoken amount ends in a word that needs more after it.
+func unfinishedAmount(text string) bool {
+	words := strings.Fields(text)
+	if len(words) == 0 {
+		return false
+	}
+	switch words[len(words)-1] {
+	case "thousand", "hundred", "million", "and", "point":
+		return true
+	}
+	return false
+}
+
 // completeAnswer reports whether a grammar reading answers e in full.
 func completeAnswer(text string, e perception.Expectation) bool {
 	words := strings.Fields(text)

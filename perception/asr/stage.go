@@ -91,3 +91,9 @@ func (s *Stage) Process(ctx context.Context, item media.Item, e perception.Expec
 func (s *Stage) Complete(ctx context.Context, pcm media.PCM, e perception.Expectation) bool {
 	return s.rec.Complete(ctx, pcm, e)
 }
+
+// Unfinished reports whether live speech so far is plainly an unfinished answer to e; see
+// Recognizer.Unfinished.
+func (s *Stage) Unfinished(ctx context.Context, pcm media.PCM, e perception.Expectation) bool {
+	return s.rec.Unfinished(ctx, pcm, e)
+}

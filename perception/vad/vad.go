@@ -87,6 +87,7 @@ type Detector struct {
 	ring     []int16
 	utt      []int16
 	endAt    int64
+	hold     int     // trailing silence, in frames, that ends the utterance in progress when longer than EndSilence
 	lp       float64 // low-pass state for the speech-band measure
 	prev     float64
 }
@@ -187,10 +188,20 @@ func (d *Detector) step(f []int16) (Event, bool) {
 	if p := d.framesOf(d.cfg.PauseSilence); p > 0 && d.silent == p && p < d.framesOf(d.cfg.EndSilence) && d.ms(d.voiced) >= d.cfg.MinSpeech {
 		return Event{Type: SpeechPause, At: d.ms(int(d.endAt)), Utterance: d.trimmed()}, true
 	}
-	if d.silent >= d.framesOf(d.cfg.EndSilence) || len(d.utt) >= d.framesOf(d.cfg.MaxUtterance)*d.frame {
+	if d.silent >= max(d.framesOf(d.cfg.EndSilence), d.hold) || len(d.utt) >= d.framesOf(d.cfg.MaxUtterance)*d.frame {
 		return d.finish()
 	}
 	return Event{}, false
+}
+
+// Hold keeps the utterance in progress open until t of trailing silence, when that is longer than
+// EndSilence: a caller that knows the speech so far is plainly unfinished ("one thousand …")
+// waits through a longer pause instead of cutting the answer in two. It lapses when the
+// utterance ends.
+func (d *Detector) Hold(t time.Duration) {
+	if d.speaking {
+		d.hold = d.framesOf(t)
+	}
 }
 
 // End ends the utterance in progress now, as if its trailing silence had run out; it returns
@@ -212,7 +223,7 @@ func (d *Detector) finish() (Event, bool) {
 	d.speaking = false
 	utt := d.trimmed()
 	d.utt = nil
-	d.silent = 0
+	d.silent, d.hold = 0, 0
 	if d.ms(d.voiced) < d.cfg.MinSpeech {
 		return Event{}, false
 	}

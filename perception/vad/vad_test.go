@@ -163,3 +163,45 @@ func TestPauseThenEnd(t *testing.T) {
 		t.Error("still speaking after End")
 	}
 }
+
+// TestHoldKeepsPauseInside: a one-second pause ends an utterance at the default 600 ms of
+// silence, but not once the caller holds it open for longer; the hold lapses with the utterance.
+func TestHoldKeepsPauseInside(t *testing.T) {
+	a, b := speak(t, "one thousand"), speak(t, "two hundred")
+	var s []int16
+	s = append(s, make([]int16, 8000)...)
+	s = append(s, a...)
+	s = append(s, make([]int16, 16000)...) // a second's pause inside the amount
+	s = append(s, b...)
+	s = append(s, make([]int16, 32000)...)
+	for _, tc := range []struct {
+		name string
+		hold time.Duration
+		want int
+	}{
+		{"no hold", 0, 2},
+		{"held", 1500 * time.Millisecond, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(7, 8))
+			d := New(Config{PauseSilence: 250 * time.Millisecond})
+			in := mix(r, s, 30)
+			ends := 0
+			for len(in) > 0 {
+				n := min(len(in), 320)
+				for _, e := range d.Write(in[:n]) {
+					switch e.Type {
+					case SpeechPause:
+						d.Hold(tc.hold)
+					case SpeechEnd:
+						ends++
+					}
+				}
+				in = in[n:]
+			}
+			if ends != tc.want {
+				t.Errorf("%d utterances, want %d", ends, tc.want)
+			}
+		})
+	}
+}
