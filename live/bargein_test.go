@@ -4,9 +4,6 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -57,18 +54,8 @@ func TestBargeInNeedsSpeech(t *testing.T) {
 	}
 	utter := speak(t, "I want to deposit a check")
 	ft := &fakeTurner{audio: media.EncodeWAV(media.PCM{Rate: 16000, Samples: make([]int16, 20*16000)})}
-	mux := http.NewServeMux()
-	mux.Handle("GET /v1/conversations/{id}/live", Handler(ft, Options{EndSilence: 500 * time.Millisecond}))
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	c := dialLive(t, Handler(ft, Options{EndSilence: 500 * time.Millisecond}))
 	ctx := context.Background()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/v1/conversations/c1/live", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	c.SetReadLimit(8 << 20)
-	next(t, ctx, c, is("ready"))
 	c.Write(ctx, websocket.MessageText, []byte(`{"type":"start","sample_rate":16000}`))
 	silence := make([]int16, 16000)
 	sendAudio(t, ctx, c, silence[:8000])

@@ -2,13 +2,8 @@ package live
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/coder/websocket"
 
 	"github.com/parleyhq/parley/media"
 )
@@ -36,18 +31,8 @@ func TestLiveHoldsPauseInsideAnswer(t *testing.T) {
 		t.Skip("streams speech through a WebSocket")
 	}
 	ht := &holdTurner{fakeTurner: fakeTurner{audio: media.EncodeWAV(media.PCM{Rate: 16000, Samples: make([]int16, 1600)})}}
-	mux := http.NewServeMux()
-	mux.Handle("GET /v1/conversations/{id}/live", Handler(ht, Options{}))
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	c := dialLive(t, Handler(ht, Options{}))
 	ctx := context.Background()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/v1/conversations/c1/live", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	c.SetReadLimit(8 << 20)
-	next(t, ctx, c, is("ready"))
 	// silence streams quiet audio at the pace of a microphone, so verdicts come back in time.
 	silence := func(d time.Duration) {
 		for range int(d / (20 * time.Millisecond)) {

@@ -106,6 +106,25 @@ func next(t *testing.T, ctx context.Context, c *websocket.Conn, ok func(serverMs
 
 func is(typ string) func(serverMsg) bool { return func(m serverMsg) bool { return m.Type == typ } }
 
+// dialLive serves h at the live path of conversation c1, connects to it and waits for "ready".
+// The server and the connection close when the test ends.
+func dialLive(t *testing.T, h http.Handler) *websocket.Conn {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.Handle("GET /v1/conversations/{id}/live", h)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/v1/conversations/c1/live", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	c.SetReadLimit(8 << 20)
+	next(t, ctx, c, is("ready"))
+	return c
+}
+
 func jpegFrame(t *testing.T) string {
 	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
 	for i := range img.Pix {
@@ -252,19 +271,9 @@ func TestLiveEndsCompleteAnswerEarly(t *testing.T) {
 	}
 	utter := speak(t, "yes")
 	ct := &completeTurner{fakeTurner: fakeTurner{audio: media.EncodeWAV(media.PCM{Rate: 16000, Samples: make([]int16, 1600)})}}
-	mux := http.NewServeMux()
 	// The full trailing silence is longer than the stream: only the early end can answer.
-	mux.Handle("GET /v1/conversations/{id}/live", Handler(ct, Options{EndSilence: 10 * time.Second}))
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	c := dialLive(t, Handler(ct, Options{EndSilence: 10 * time.Second}))
 	ctx := context.Background()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/v1/conversations/c1/live", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	c.SetReadLimit(8 << 20)
-	next(t, ctx, c, is("ready"))
 	sendAudio(t, ctx, c, make([]int16, 8000))
 	sendAudio(t, ctx, c, utter)
 	// A second of silence at the pace of a microphone, so the verdict comes back within it.
