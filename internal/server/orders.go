@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,20 +45,64 @@ type Order struct {
 	CreatedAt      time.Time   `json:"created_at"`
 }
 
-// orderBook keeps placed orders in memory and appends each to DataDir/orders.jsonl.
+// orderBook keeps placed orders in memory and appends each to DataDir/orders.jsonl. The orders
+// already in the file are read back on first use, so orders and the stock they took survive a
+// restart.
 type orderBook struct {
 	mu     sync.Mutex
 	path   string
 	orders map[string]*Order
 	// taken counts the units ordered per pack and SKU, against the pack's stock.
 	taken map[string]int
+	// loadErr is why the file could not be read back; every later call reports it.
+	loadErr error
+}
+
+// load reads the orders written before, once; the caller holds b.mu. A last line cut short (the
+// process stopped while writing it) is skipped; any other line that is not an order is an error.
+func (b *orderBook) load() error {
+	if b.orders != nil || b.loadErr != nil {
+		return b.loadErr
+	}
+	orders, taken := map[string]*Order{}, map[string]int{}
+	raw, err := os.ReadFile(b.path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		b.loadErr = fmt.Errorf("server: orders: %w", err)
+		return b.loadErr
+	}
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc.Buffer(nil, 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var o Order
+		if err := json.Unmarshal(line, &o); err != nil || o.ID == "" {
+			if !bytes.HasSuffix(raw, []byte("\n")) && bytes.HasSuffix(bytes.TrimSpace(raw), line) {
+				break // a torn last line
+			}
+			b.loadErr = fmt.Errorf("server: orders: %s line %d is not an order", b.path, n)
+			return b.loadErr
+		}
+		orders[o.ID] = &o
+		for _, l := range o.Lines {
+			taken[o.Pack+"/"+l.SKU] += l.Qty
+		}
+	}
+	if err := sc.Err(); err != nil {
+		b.loadErr = fmt.Errorf("server: orders: %w", err)
+		return b.loadErr
+	}
+	b.orders, b.taken = orders, taken
+	return nil
 }
 
 func (b *orderBook) place(o *Order) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.orders == nil {
-		b.orders, b.taken = map[string]*Order{}, map[string]int{}
+	if err := b.load(); err != nil {
+		return err
 	}
 	line, err := json.Marshal(o)
 	if err != nil {
@@ -77,16 +123,24 @@ func (b *orderBook) place(o *Order) error {
 	return nil
 }
 
-func (b *orderBook) get(id string) (*Order, bool) {
+func (b *orderBook) get(id string) (*Order, bool, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.load(); err != nil {
+		return nil, false, err
+	}
 	o, ok := b.orders[id]
-	return o, ok
+	return o, ok, nil
 }
 
+// inStock returns what is left of a part; when the placed orders cannot be read back it counts
+// none as left, so nothing is sold twice.
 func (b *orderBook) inStock(pack string, p kb.Part) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.load() != nil {
+		return 0
+	}
 	return p.Stock - b.taken[pack+"/"+p.Number]
 }
 
@@ -155,7 +209,11 @@ func (s *Server) handleOrder(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleGetOrder(w http.ResponseWriter, r *http.Request) {
-	o, ok := s.orders.get(r.PathValue("id"))
+	o, ok, err := s.orders.get(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if !ok {
 		s.fail(w, r, errorf(http.StatusNotFound, "not_found", "no such order"))
 		return
