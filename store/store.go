@@ -16,6 +16,9 @@ var (
 	ErrNotFound  = errors.New("store: not found")
 	ErrDuplicate = errors.New("store: duplicate")
 	ErrClosed    = errors.New("store: closed")
+	// ErrConflict is returned by UpdateConversation when the conversation was saved by someone
+	// else since it was read: the caller reads it again and redoes its change.
+	ErrConflict = errors.New("store: conflict: the conversation changed since it was read")
 )
 
 // Conversation statuses.
@@ -37,6 +40,9 @@ type Conversation struct {
 	State      json.RawMessage `json:"state,omitempty"`
 	CSAT       *CSAT           `json:"csat,omitempty"`
 	Handoff    *Handoff        `json:"handoff,omitempty"`
+	// Version counts the saves of the conversation: 1 once created, one more after each
+	// UpdateConversation. A change read at one version can only be saved over that version.
+	Version int64 `json:"version"`
 }
 
 // CSAT is the customer's satisfaction rating.
@@ -93,11 +99,15 @@ type Filter struct {
 
 // Store keeps conversations and messages.
 type Store interface {
-	// CreateConversation stores a new conversation; ErrDuplicate if the ID exists.
+	// CreateConversation stores a new conversation at version 1 (set on c); ErrDuplicate if the ID
+	// exists.
 	CreateConversation(ctx context.Context, c *Conversation) error
 	// Conversation returns one conversation or ErrNotFound.
 	Conversation(ctx context.Context, id string) (*Conversation, error)
-	// UpdateConversation replaces a conversation's mutable fields (status, state, csat, handoff, times).
+	// UpdateConversation replaces a conversation's mutable fields (status, state, csat, handoff, times)
+	// when the stored version still equals c.Version, and sets c.Version to the new version. A stale
+	// c.Version fails with ErrConflict and changes nothing; a zero c.Version writes whatever is
+	// stored (for tools that change a conversation without reading it first).
 	UpdateConversation(ctx context.Context, c *Conversation) error
 	// Conversations lists conversations matching f, newest first.
 	Conversations(ctx context.Context, f Filter) ([]*Conversation, error)

@@ -103,11 +103,15 @@ func (p *Postgres) CreateConversation(ctx context.Context, c *store.Conversation
 	if isUnique(err, "conversations_pkey") {
 		return fmt.Errorf("conversation %q: %w", c.ID, store.ErrDuplicate)
 	}
+	if err == nil {
+		c.Version = 1
+	}
 	return wrap(err, "create conversation")
 }
 
-// UpdateConversation replaces c's status, state, CSAT, handoff, UpdatedAt and ResolvedAt; the ID,
-// pack and creation time never change. A zero UpdatedAt becomes now.
+// UpdateConversation replaces c's status, state, CSAT, handoff, UpdatedAt and ResolvedAt when the
+// stored version is c.Version (any version when it is zero); the ID, pack and creation time never
+// change. A zero UpdatedAt becomes now. On success c.Version is the new version.
 func (p *Postgres) UpdateConversation(ctx context.Context, c *store.Conversation) error {
 	if err := p.begin(); err != nil {
 		return err
@@ -120,15 +124,25 @@ func (p *Postgres) UpdateConversation(ctx context.Context, c *store.Conversation
 	if err != nil {
 		return err
 	}
-	tag, err := p.pool.Exec(ctx, `UPDATE conversations SET status = $1, updated_at = $2, resolved_at = $3,
-		state = $4, csat = $5, handoff = $6 WHERE id = $7`, append(args[2:], c.ID)...) // the mutable columns
-	if err != nil {
+	var version int64
+	err = p.pool.QueryRow(ctx, `UPDATE conversations SET status = $1, updated_at = $2, resolved_at = $3,
+		state = $4, csat = $5, handoff = $6, version = version + 1 WHERE id = $7 AND ($8::bigint = 0 OR version = $8)
+		RETURNING version`, append(args[2:], c.ID, c.Version)...).Scan(&version) // the mutable columns
+	if err == nil {
+		c.Version = version
+		return nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
 		return wrap(err, "update conversation")
 	}
-	if tag.RowsAffected() == 0 {
+	var stored int64
+	switch err := p.pool.QueryRow(ctx, `SELECT version FROM conversations WHERE id = $1`, c.ID).Scan(&stored); {
+	case errors.Is(err, pgx.ErrNoRows):
 		return fmt.Errorf("conversation %q: %w", c.ID, store.ErrNotFound)
+	case err != nil:
+		return wrap(err, "update conversation")
 	}
-	return nil
+	return fmt.Errorf("conversation %q at version %d, saved over %d: %w", c.ID, stored, c.Version, store.ErrConflict)
 }
 
 // conversationArgs returns c's columns after the ID: pack and created_at, then the mutable ones
@@ -145,7 +159,7 @@ func conversationArgs(c *store.Conversation) ([]any, error) {
 	return []any{c.Pack, c.CreatedAt, c.Status, c.UpdatedAt, c.ResolvedAt, rawOrNil(c.State), csat, handoff}, nil
 }
 
-const conversationColumns = `id, pack, status, created_at, updated_at, resolved_at, state, csat, handoff`
+const conversationColumns = `id, pack, status, created_at, updated_at, resolved_at, state, csat, handoff, version`
 
 func scanConversation(r pgx.Row) (*store.Conversation, error) {
 	var (
@@ -153,7 +167,7 @@ func scanConversation(r pgx.Row) (*store.Conversation, error) {
 		resolved             *time.Time
 		state, csat, handoff []byte
 	)
-	if err := r.Scan(&c.ID, &c.Pack, &c.Status, &c.CreatedAt, &c.UpdatedAt, &resolved, &state, &csat, &handoff); err != nil {
+	if err := r.Scan(&c.ID, &c.Pack, &c.Status, &c.CreatedAt, &c.UpdatedAt, &resolved, &state, &csat, &handoff, &c.Version); err != nil {
 		return nil, err
 	}
 	c.ResolvedAt = resolved

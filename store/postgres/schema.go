@@ -39,6 +39,8 @@ var migrations = []string{
 	);
 	CREATE UNIQUE INDEX messages_idempotency ON messages (conversation_id, idempotency_key)
 		WHERE idempotency_key IS NOT NULL;`,
+	// Optimistic concurrency: every save of a conversation names the version it read.
+	`ALTER TABLE conversations ADD COLUMN version bigint NOT NULL DEFAULT 1;`,
 }
 
 // migrationLock is the advisory lock key that serializes migrations of concurrent processes.

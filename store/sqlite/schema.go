@@ -37,6 +37,8 @@ var migrations = []string{
 	);
 	CREATE UNIQUE INDEX messages_idempotency ON messages (conversation_id, idempotency_key)
 		WHERE idempotency_key IS NOT NULL;`,
+	// Optimistic concurrency: every save of a conversation names the version it read.
+	`ALTER TABLE conversations ADD COLUMN version INTEGER NOT NULL DEFAULT 1;`,
 }
 
 // migrate brings the database on conn to the newest schema version, one transaction per migration.

@@ -202,12 +202,16 @@ func (s *SQLite) CreateConversation(ctx context.Context, c *store.Conversation) 
 		if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
 			return fmt.Errorf("conversation %q: %w", c.ID, store.ErrDuplicate)
 		}
+		if err == nil {
+			c.Version = 1
+		}
 		return wrap(err, "create conversation")
 	})
 }
 
-// UpdateConversation replaces c's status, state, CSAT, handoff, UpdatedAt and ResolvedAt; the ID,
-// pack and creation time never change. A zero UpdatedAt becomes now.
+// UpdateConversation replaces c's status, state, CSAT, handoff, UpdatedAt and ResolvedAt when the
+// stored version is c.Version (any version when it is zero); the ID, pack and creation time never
+// change. A zero UpdatedAt becomes now. On success c.Version is the new version.
 func (s *SQLite) UpdateConversation(ctx context.Context, c *store.Conversation) error {
 	if c.UpdatedAt.IsZero() {
 		c.UpdatedAt = time.Now()
@@ -216,17 +220,25 @@ func (s *SQLite) UpdateConversation(ctx context.Context, c *store.Conversation) 
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(w *writer) error {
-		res, err := w.updConv.Exec(append(args[2:], c.ID)...) // the mutable columns
-
-		if err != nil {
+	var version int64
+	err = s.write(ctx, func(w *writer) error {
+		err := w.updConv.QueryRow(append(args[2:], c.ID, c.Version, c.Version)...).Scan(&version) // the mutable columns
+		if !errors.Is(err, sql.ErrNoRows) {
 			return wrap(err, "update conversation")
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		var stored int64
+		switch err := w.convVersion.QueryRow(c.ID).Scan(&stored); {
+		case errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("conversation %q: %w", c.ID, store.ErrNotFound)
+		case err != nil:
+			return wrap(err, "update conversation")
 		}
-		return nil
+		return fmt.Errorf("conversation %q at version %d, saved over %d: %w", c.ID, stored, c.Version, store.ErrConflict)
 	})
+	if err == nil {
+		c.Version = version
+	}
+	return err
 }
 
 // conversationArgs returns c's columns after the ID: pack and created_at, then the mutable ones
@@ -248,7 +260,7 @@ func conversationArgs(c *store.Conversation) ([]any, error) {
 		bytesOrNil(c.State), csat, handoff}, nil
 }
 
-const conversationColumns = `id, pack, status, created_at, updated_at, resolved_at, state, csat, handoff`
+const conversationColumns = `id, pack, status, created_at, updated_at, resolved_at, state, csat, handoff, version`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -259,7 +271,7 @@ func scanConversation(r scanner) (*store.Conversation, error) {
 		resolved             sql.NullInt64
 		state, csat, handoff []byte
 	)
-	if err := r.Scan(&c.ID, &c.Pack, &c.Status, &created, &updated, &resolved, &state, &csat, &handoff); err != nil {
+	if err := r.Scan(&c.ID, &c.Pack, &c.Status, &created, &updated, &resolved, &state, &csat, &handoff, &c.Version); err != nil {
 		return nil, err
 	}
 	c.CreatedAt, c.UpdatedAt = fromNanos(created), fromNanos(updated)

@@ -25,8 +25,8 @@ type op struct {
 // touches it.
 type writer struct {
 	conn                     *sql.Conn
-	insConv, updConv         *sql.Stmt
-	msgByKey, insMsg, setRep *sql.Stmt
+	insConv, updConv, convVersion *sql.Stmt
+	msgByKey, insMsg, setRep      *sql.Stmt
 }
 
 func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
@@ -38,7 +38,9 @@ func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 		{&w.insConv, `INSERT INTO conversations (id, pack, created_at, status, updated_at, resolved_at, state, csat, handoff)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&w.updConv, `UPDATE conversations SET status = ?, updated_at = ?, resolved_at = ?,
-			state = ?, csat = ?, handoff = ? WHERE id = ?`},
+			state = ?, csat = ?, handoff = ?, version = version + 1 WHERE id = ? AND (? = 0 OR version = ?)
+			RETURNING version`},
+		{&w.convVersion, `SELECT version FROM conversations WHERE id = ?`},
 		{&w.msgByKey, `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? AND idempotency_key = ?`},
 		{&w.insMsg, `INSERT INTO messages (id, conversation_id, seq, role, text, parts, idempotency_key, created_at)
 			VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?2), ?3, ?4, ?5, ?6, ?7)
@@ -56,7 +58,7 @@ func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 }
 
 func (w *writer) close() {
-	for _, st := range []*sql.Stmt{w.insConv, w.updConv, w.msgByKey, w.insMsg, w.setRep} {
+	for _, st := range []*sql.Stmt{w.insConv, w.updConv, w.convVersion, w.msgByKey, w.insMsg, w.setRep} {
 		if st != nil {
 			st.Close()
 		}
@@ -126,6 +128,6 @@ func (w *writer) commit(batch []*op, errs []error) []error {
 
 // isOpError reports whether err concerns only its own op, leaving the transaction usable.
 func isOpError(err error) bool {
-	return errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrDuplicate) ||
+	return errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrDuplicate) || errors.Is(err, store.ErrConflict) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

@@ -33,6 +33,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentWriters", testConcurrent},
 		{"CanceledContext", testCanceled},
 		{"Closed", testClosed},
+		{"Version", testVersion},
+		{"VersionRace", testVersionRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
@@ -91,6 +93,9 @@ func checkConversation(t *testing.T, got, want *store.Conversation) {
 	}
 	if (got.ResolvedAt == nil) != (want.ResolvedAt == nil) || got.ResolvedAt != nil && !sameTime(*got.ResolvedAt, *want.ResolvedAt) {
 		t.Errorf("ResolvedAt = %v, want %v", got.ResolvedAt, want.ResolvedAt)
+	}
+	if want.Version != 0 && got.Version != want.Version {
+		t.Errorf("Version = %d, want %d", got.Version, want.Version)
 	}
 	if !sameJSON(got.State, want.State) {
 		t.Errorf("State = %s, want %s", got.State, want.State)
@@ -238,6 +243,7 @@ func testUpdate(t *testing.T, open func(t *testing.T) store.Store) {
 	if err := s.UpdateConversation(ctx, &changed); err != nil {
 		t.Fatalf("UpdateConversation: %v", err)
 	}
+	c.Version = changed.Version
 	got, err = s.Conversation(ctx, "u1")
 	if err != nil {
 		t.Fatal(err)
