@@ -251,6 +251,7 @@ func (s *Server) snapshot(cv *conv) (*store.Conversation, error) {
 	cv.c.State = raw
 	cv.c.UpdatedAt = s.now()
 	c := *cv.c
+	c.Version = 0 // this process serialises a conversation's saves itself
 	if c.CSAT != nil {
 		x := *c.CSAT
 		c.CSAT = &x
