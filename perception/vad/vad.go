@@ -25,7 +25,11 @@ type Config struct {
 	// MaxUtterance ends an utterance that runs this long (default 30 s).
 	MaxUtterance time.Duration
 	// OnsetDB is how far above the noise floor a frame must be to start speech (default 9 dB).
+	// Only the energy classifier uses it.
 	OnsetDB float64
+	// Classifier decides which frames are speech (default the energy classifier, NewEnergy).
+	// It must not be shared between detectors.
+	Classifier Classifier
 }
 
 func (c Config) withDefaults() Config {
@@ -75,11 +79,10 @@ type Event struct {
 // concurrent use.
 type Detector struct {
 	cfg      Config
+	cls      Classifier
 	frame    int // samples per 10 ms frame
 	pending  []int16
 	frames   int64 // frames seen
-	floor    float64
-	started  bool
 	speaking bool
 	onset    int // consecutive loud frames
 	silent   int // consecutive quiet frames while speaking
@@ -87,15 +90,16 @@ type Detector struct {
 	ring     []int16
 	utt      []int16
 	endAt    int64
-	hold     int     // trailing silence, in frames, that ends the utterance in progress when longer than EndSilence
-	lp       float64 // low-pass state for the speech-band measure
-	prev     float64
+	hold     int // trailing silence, in frames, that ends the utterance in progress when longer than EndSilence
 }
 
 // New returns a detector.
 func New(cfg Config) *Detector {
 	cfg = cfg.withDefaults()
-	return &Detector{cfg: cfg, frame: cfg.Rate / 100}
+	if cfg.Classifier == nil {
+		cfg.Classifier = NewEnergy(cfg.Rate, cfg.OnsetDB)
+	}
+	return &Detector{cfg: cfg, frame: cfg.Rate / 100, cls: cfg.Classifier}
 }
 
 // Speaking reports whether the detector is inside an utterance.
@@ -117,8 +121,14 @@ func (d *Detector) Silence() time.Duration {
 	return d.ms(d.silent)
 }
 
-// NoiseFloor returns the current noise floor estimate in dBFS.
-func (d *Detector) NoiseFloor() float64 { return d.floor }
+// NoiseFloor returns the energy classifier's noise floor estimate in dBFS, or NaN when the
+// detector uses another classifier.
+func (d *Detector) NoiseFloor() float64 {
+	if e, ok := d.cls.(*Energy); ok {
+		return e.floor
+	}
+	return math.NaN()
+}
 
 func (d *Detector) ms(frames int) time.Duration { return time.Duration(frames) * 10 * time.Millisecond }
 
@@ -150,21 +160,16 @@ func (d *Detector) Flush() (Event, bool) {
 
 func (d *Detector) step(f []int16) (Event, bool) {
 	d.frames++
-	db, band := d.measure(f)
-	if !d.started {
-		d.floor, d.started = db, true
-	}
-	loud := db > d.floor+d.cfg.OnsetDB && db > -60 && band > 0.2
+	voiced := d.cls.Voiced(f, d.speaking)
 	if !d.speaking {
 		d.ring = append(d.ring, f...)
 		if keep := d.framesOf(d.cfg.PreRoll) * d.frame; len(d.ring) > keep {
 			d.ring = append(d.ring[:0:0], d.ring[len(d.ring)-keep:]...)
 		}
-		if loud {
+		if voiced {
 			d.onset++
 		} else {
 			d.onset = 0
-			d.track(db)
 		}
 		if d.onset >= 3 {
 			d.speaking, d.silent, d.voiced = true, 0, d.onset
@@ -176,14 +181,12 @@ func (d *Detector) step(f []int16) (Event, bool) {
 		return Event{}, false
 	}
 	d.utt = append(d.utt, f...)
-	// Inside speech a lower threshold holds the utterance through soft sounds (hysteresis).
-	if db > d.floor+d.cfg.OnsetDB-3 && db > -60 {
+	if voiced {
 		d.silent = 0
 		d.voiced++
 		d.endAt = d.frames
 	} else {
 		d.silent++
-		d.track(db)
 	}
 	if p := d.framesOf(d.cfg.PauseSilence); p > 0 && d.silent == p && p < d.framesOf(d.cfg.EndSilence) && d.ms(d.voiced) >= d.cfg.MinSpeech {
 		return Event{Type: SpeechPause, At: d.ms(int(d.endAt)), Utterance: d.trimmed()}, true
@@ -228,38 +231,4 @@ func (d *Detector) finish() (Event, bool) {
 		return Event{}, false
 	}
 	return Event{Type: SpeechEnd, At: d.ms(int(d.endAt)), Utterance: utt}, true
-}
-
-// track moves the noise floor: quickly down, slowly up.
-func (d *Detector) track(db float64) {
-	if db < d.floor {
-		d.floor = 0.7*d.floor + 0.3*db
-	} else {
-		d.floor = 0.97*d.floor + 0.03*db
-	}
-}
-
-// measure returns the frame's loudness in dBFS and the share of its energy below about 4 kHz after
-// removing the lowest hum: voiced speech keeps most energy there, hiss does not.
-func (d *Detector) measure(f []int16) (float64, float64) {
-	var all, low float64
-	a := math.Exp(-2 * math.Pi * 4000 / float64(d.cfg.Rate))
-	for _, s := range f {
-		x := float64(s) / 32768
-		hp := x - d.prev // first difference removes DC and hum
-		d.prev = x
-		d.lp = a*d.lp + (1-a)*hp
-		all += hp * hp
-		low += d.lp * d.lp
-	}
-	var sum float64
-	for _, s := range f {
-		x := float64(s) / 32768
-		sum += x * x
-	}
-	db := 10 * math.Log10(sum/float64(len(f))+1e-10)
-	if all == 0 {
-		return db, 0
-	}
-	return db, low / all
 }
