@@ -41,6 +41,8 @@ var migrations = []string{
 		WHERE idempotency_key IS NOT NULL;`,
 	// Optimistic concurrency: every save of a conversation names the version it read.
 	`ALTER TABLE conversations ADD COLUMN version bigint NOT NULL DEFAULT 1;`,
+	// Columns and a trigger for the dashboard and explorer (stats.go).
+	insightsMigration,
 }
 
 // migrationLock is the advisory lock key that serializes migrations of concurrent processes.

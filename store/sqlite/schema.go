@@ -39,6 +39,8 @@ var migrations = []string{
 		WHERE idempotency_key IS NOT NULL;`,
 	// Optimistic concurrency: every save of a conversation names the version it read.
 	`ALTER TABLE conversations ADD COLUMN version INTEGER NOT NULL DEFAULT 1;`,
+	// Columns and triggers for the dashboard and explorer (stats.go).
+	insightsMigration,
 }
 
 // migrate brings the database on conn to the newest schema version, one transaction per migration.

@@ -1,0 +1,286 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/parleyhq/parley/store"
+)
+
+var _ store.Insights = (*SQLite)(nil)
+
+// insightsMigration adds the columns the dashboard and explorer aggregate, kept up to date by
+// triggers on every write so that no caller has to remember them: the CSAT score and whether the
+// conversation was handed off (from the csat and handoff JSON), and per conversation the number of
+// customer messages, their inputs per modality and the modality mask (store.ModText...). A
+// covering index lets the stats queries read only the index, never the large state column.
+const insightsMigration = `
+	ALTER TABLE conversations ADD COLUMN csat_score INTEGER;
+	ALTER TABLE conversations ADD COLUMN handed_off INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE conversations ADD COLUMN customer_messages INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE conversations ADD COLUMN text_parts INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE conversations ADD COLUMN image_parts INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE conversations ADD COLUMN audio_parts INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE conversations ADD COLUMN video_parts INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE conversations ADD COLUMN modalities INTEGER NOT NULL DEFAULT 0;
+	CREATE TRIGGER conversations_insights_insert AFTER INSERT ON conversations
+	WHEN NEW.csat IS NOT NULL OR NEW.handoff IS NOT NULL BEGIN
+		UPDATE conversations SET csat_score = json_extract(CAST(NEW.csat AS TEXT), '$.score'),
+			handed_off = NEW.handoff IS NOT NULL WHERE id = NEW.id;
+	END;
+	CREATE TRIGGER conversations_insights_update AFTER UPDATE OF csat, handoff ON conversations
+	WHEN NEW.csat IS NOT OLD.csat OR NEW.handoff IS NOT OLD.handoff BEGIN
+		UPDATE conversations SET csat_score = json_extract(CAST(NEW.csat AS TEXT), '$.score'),
+			handed_off = NEW.handoff IS NOT NULL WHERE id = NEW.id;
+	END;
+	CREATE TRIGGER messages_insights AFTER INSERT ON messages WHEN NEW.role = 'customer' BEGIN
+		UPDATE conversations SET
+			customer_messages = customer_messages + 1,
+			text_parts = text_parts + (NEW.text <> ''),
+			image_parts = image_parts + (SELECT COUNT(*) FROM json_each(CAST(NEW.parts AS TEXT)) WHERE json_extract(value, '$.kind') = 'image'),
+			audio_parts = audio_parts + (SELECT COUNT(*) FROM json_each(CAST(NEW.parts AS TEXT)) WHERE json_extract(value, '$.kind') = 'audio'),
+			video_parts = video_parts + (SELECT COUNT(*) FROM json_each(CAST(NEW.parts AS TEXT)) WHERE json_extract(value, '$.kind') = 'video'),
+			modalities = modalities | (NEW.text <> '')
+				| (EXISTS (SELECT 1 FROM json_each(CAST(NEW.parts AS TEXT)) WHERE json_extract(value, '$.kind') = 'image') << 1)
+				| (EXISTS (SELECT 1 FROM json_each(CAST(NEW.parts AS TEXT)) WHERE json_extract(value, '$.kind') = 'audio') << 2)
+				| (EXISTS (SELECT 1 FROM json_each(CAST(NEW.parts AS TEXT)) WHERE json_extract(value, '$.kind') = 'video') << 3)
+		WHERE id = NEW.conversation_id;
+	END;
+	UPDATE conversations SET csat_score = json_extract(CAST(csat AS TEXT), '$.score'), handed_off = handoff IS NOT NULL;
+	UPDATE conversations SET
+		customer_messages = (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = conversations.id AND m.role = 'customer'),
+		text_parts = (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = conversations.id AND m.role = 'customer' AND m.text <> ''),
+		image_parts = (SELECT COUNT(*) FROM messages m, json_each(CAST(m.parts AS TEXT)) j
+			WHERE m.conversation_id = conversations.id AND m.role = 'customer' AND json_extract(j.value, '$.kind') = 'image'),
+		audio_parts = (SELECT COUNT(*) FROM messages m, json_each(CAST(m.parts AS TEXT)) j
+			WHERE m.conversation_id = conversations.id AND m.role = 'customer' AND json_extract(j.value, '$.kind') = 'audio'),
+		video_parts = (SELECT COUNT(*) FROM messages m, json_each(CAST(m.parts AS TEXT)) j
+			WHERE m.conversation_id = conversations.id AND m.role = 'customer' AND json_extract(j.value, '$.kind') = 'video');
+	UPDATE conversations SET modalities = (text_parts > 0) | ((image_parts > 0) << 1) | ((audio_parts > 0) << 2) | ((video_parts > 0) << 3);
+	CREATE INDEX conversations_insights ON conversations (created_at, pack, modalities, status, resolved_at,
+		csat_score, handed_off, customer_messages, text_parts, image_parts, audio_parts, video_parts);`
+
+// statsWhere is the selection of a stats query over conversations, with its arguments.
+func statsWhere(q store.StatsQuery) (string, []any) {
+	where := []string{"1 = 1"}
+	var args []any
+	if !q.From.IsZero() {
+		where = append(where, "created_at >= ?")
+		args = append(args, q.From.UnixNano())
+	}
+	if !q.To.IsZero() {
+		where = append(where, "created_at < ?")
+		args = append(args, q.To.UnixNano())
+	}
+	if q.Pack != "" {
+		where = append(where, "pack = ?")
+		args = append(args, q.Pack)
+	}
+	return strings.Join(where, " AND "), args
+}
+
+// Stats aggregates the selected conversations in three queries over the covering index: counts
+// grouped by bucket, pack and modality mask; medians of resolution time per grouping (by window
+// functions: SQLite has no percentile aggregate); and counts per status.
+func (s *SQLite) Stats(ctx context.Context, q store.StatsQuery) (*store.Stats, error) {
+	if err := q.Validate(); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	if err := s.begin(); err != nil {
+		return nil, err
+	}
+	defer s.end()
+	conn, err := s.read.Conn(ctx)
+	if err != nil {
+		return nil, wrap(err, "stats")
+	}
+	defer conn.Close()
+	// One read transaction, so the three queries see the same data.
+	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, wrap(err, "stats")
+	}
+	defer tx.Rollback()
+	where, args := statsWhere(q)
+	width := int64(q.Bucket)
+	b := store.NewStatsBuilder()
+	if err := statsCounts(ctx, tx, b, where, args, width); err != nil {
+		return nil, wrap(err, "stats counts")
+	}
+	if err := statsMedians(ctx, tx, b, where, args, width); err != nil {
+		return nil, wrap(err, "stats medians")
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT status, COUNT(*) FROM conversations WHERE `+where+` GROUP BY status`, args...)
+	if err != nil {
+		return nil, wrap(err, "stats status")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, wrap(err, "stats status")
+		}
+		b.AddStatus(st, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err, "stats status")
+	}
+	return b.Stats(), nil
+}
+
+func statsCounts(ctx context.Context, tx *sql.Tx, b *store.StatsBuilder, where string, args []any, width int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT (created_at / ?) * ? AS b, pack, modalities,
+			COUNT(*), COUNT(resolved_at), SUM(handed_off), COUNT(csat_score),
+			TOTAL(csat_score), TOTAL(csat_score * csat_score), COUNT(CASE WHEN csat_score >= ? THEN 1 END),
+			TOTAL((resolved_at - created_at) / 1e9), TOTAL(((resolved_at - created_at) / 1e9) * ((resolved_at - created_at) / 1e9)),
+			SUM(customer_messages), SUM(text_parts), SUM(image_parts), SUM(audio_parts), SUM(video_parts)
+		FROM conversations WHERE `+where+` GROUP BY b, pack, modalities`,
+		append([]any{width, width, store.SatisfiedScore}, args...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			start      int64
+			pack       string
+			mask, msgs int
+			parts      [4]int
+			g          store.Group
+		)
+		if err := rows.Scan(&start, &pack, &mask, &g.Conversations, &g.Resolved, &g.Handoffs, &g.CSATCount,
+			&g.CSATSum, &g.CSATSumSq, &g.Satisfied, &g.ResolutionSum, &g.ResolutionSumSq,
+			&msgs, &parts[0], &parts[1], &parts[2], &parts[3]); err != nil {
+			return err
+		}
+		b.AddCounts(fromNanos(start), pack, mask, g, msgs, parts)
+	}
+	return rows.Err()
+}
+
+// medianSQL takes the median of d per partition: the mean of the one or two middle rows.
+const medianSQL = `
+	WITH r AS MATERIALIZED (
+		SELECT (created_at / ?) * ? AS b, pack AS p, modalities AS m, (resolved_at - created_at) / 1e9 AS d
+		FROM conversations WHERE resolved_at IS NOT NULL AND %s),
+	ranked AS (
+		SELECT 0 AS g, 0 AS b, '' AS k, d, ROW_NUMBER() OVER (ORDER BY d) AS i, COUNT(*) OVER () AS n FROM r
+		UNION ALL
+		SELECT 1, b, '', d, ROW_NUMBER() OVER (PARTITION BY b ORDER BY d), COUNT(*) OVER (PARTITION BY b) FROM r
+		UNION ALL
+		SELECT 2, b, p, d, ROW_NUMBER() OVER (PARTITION BY b, p ORDER BY d), COUNT(*) OVER (PARTITION BY b, p) FROM r
+		UNION ALL
+		SELECT 3, 0, p, d, ROW_NUMBER() OVER (PARTITION BY p ORDER BY d), COUNT(*) OVER (PARTITION BY p) FROM r
+		UNION ALL
+		SELECT 4, 0, c, d, ROW_NUMBER() OVER (PARTITION BY c ORDER BY d), COUNT(*) OVER (PARTITION BY c)
+		FROM (SELECT d, CASE WHEN (m & (m - 1)) <> 0 THEN 'multimodal' ELSE 'unimodal' END AS c FROM r WHERE m <> 0))
+	SELECT g, b, k, AVG(d) FROM ranked WHERE i IN ((n + 1) / 2, (n + 2) / 2) GROUP BY g, b, k`
+
+func statsMedians(ctx context.Context, tx *sql.Tx, b *store.StatsBuilder, where string, args []any, width int64) error {
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf(medianSQL, where), append([]any{width, width}, args...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			g     int
+			start int64
+			key   string
+			v     float64
+		)
+		if err := rows.Scan(&g, &start, &key, &v); err != nil {
+			return err
+		}
+		b.SetMedian(g, fromNanos(start), key, v)
+	}
+	return rows.Err()
+}
+
+// Search lists the conversations q selects, newest first. Text matches any message's text with
+// LIKE (case-insensitive for ASCII); the listing walks the creation-time index and stops at the
+// limit.
+func (s *SQLite) Search(ctx context.Context, q store.SearchQuery) ([]store.Found, error) {
+	if err := s.begin(); err != nil {
+		return nil, err
+	}
+	defer s.end()
+	where := []string{"1 = 1"}
+	var args []any
+	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
+	snippet := `(SELECT text FROM messages m WHERE m.conversation_id = c.id AND m.role = 'customer' AND m.text <> '' ORDER BY seq LIMIT 1)`
+	var snipArgs []any
+	if q.Text != "" {
+		pat := "%" + likeEscape(q.Text) + "%"
+		add(`EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.text LIKE ? ESCAPE '\')`, pat)
+		snippet = `(SELECT text FROM messages m WHERE m.conversation_id = c.id AND m.text LIKE ? ESCAPE '\' ORDER BY seq LIMIT 1)`
+		snipArgs = []any{pat}
+	}
+	if q.Pack != "" {
+		add("c.pack = ?", q.Pack)
+	}
+	if q.Status != "" {
+		add("c.status = ?", q.Status)
+	}
+	if q.Modalities != 0 {
+		add("(c.modalities & ?) = ?", q.Modalities, q.Modalities)
+	}
+	if !q.From.IsZero() {
+		add("c.created_at >= ?", q.From.UnixNano())
+	}
+	if !q.To.IsZero() {
+		add("c.created_at < ?", q.To.UnixNano())
+	}
+	if !q.Before.IsZero() {
+		add("c.created_at < ?", q.Before.UnixNano())
+	}
+	if q.CSATMin > 0 {
+		add("c.csat_score >= ?", q.CSATMin)
+	}
+	if q.CSATMax > 0 {
+		add("c.csat_score <= ?", q.CSATMax)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = store.DefaultSearchLimit
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT c.id, c.pack, c.status, c.created_at, c.updated_at, c.resolved_at,
+			c.csat_score, c.handed_off, c.modalities, c.customer_messages, COALESCE(`+snippet+`, '')
+		FROM conversations c WHERE `+strings.Join(where, " AND ")+` ORDER BY c.created_at DESC, c.id DESC LIMIT ?`,
+		append(append(snipArgs, args...), limit)...)
+	if err != nil {
+		return nil, wrap(err, "search")
+	}
+	defer rows.Close()
+	out := []store.Found{}
+	for rows.Next() {
+		var (
+			f                store.Found
+			created, updated int64
+			resolved, csat   sql.NullInt64
+		)
+		if err := rows.Scan(&f.ID, &f.Pack, &f.Status, &created, &updated, &resolved, &csat, &f.Handoff,
+			&f.Modalities, &f.Messages, &f.Snippet); err != nil {
+			return nil, wrap(err, "search")
+		}
+		f.CreatedAt, f.UpdatedAt = fromNanos(created), fromNanos(updated)
+		if resolved.Valid {
+			t := fromNanos(resolved.Int64)
+			f.ResolvedAt = &t
+		}
+		if csat.Valid {
+			v := int(csat.Int64)
+			f.CSAT = &v
+		}
+		out = append(out, f)
+	}
+	return out, wrap(rows.Err(), "search")
+}
+
+// likeEscape escapes LIKE's wildcards (and the escape character) in a literal.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
