@@ -72,7 +72,29 @@ func cutPayee(ws []ocr.Word) []ocr.Word {
 	for len(best) > 1 && (weak(best[0]) || labelRemnant(best[0], best[1])) {
 		best = best[1:]
 	}
+	best = trimDoubtful(best)
+	if len(best) == 1 && weak(best[0]) {
+		return nil // a lone mark on an empty line is no name
+	}
 	return best
+}
+
+// trimDoubtful drops the words after a name that Tesseract read far less surely than the name's
+// first words: print behind the line (safety paper's pattern, a signature's tail) read as words.
+func trimDoubtful(ws []ocr.Word) []ocr.Word {
+	if len(ws) < 2 {
+		return ws
+	}
+	head := ws[0].Confidence
+	if len(ws) > 2 {
+		head = min(ws[0].Confidence, ws[1].Confidence)
+	}
+	for i := 1; i < len(ws); i++ {
+		if c := ws[i].Confidence; c < 0.5 && c < 0.7*head {
+			return ws[:i]
+		}
+	}
+	return ws
 }
 
 // labelRemnant reports whether w, first on the line, is the end of the printed label read into the
