@@ -37,7 +37,8 @@ type Truth struct {
 	Code string `json:"code"`
 	// Display is the text on the display ("" for routers).
 	Display string `json:"display,omitempty"`
-	// DisplayKind is "led" (lit segments on a dark window) or "lcd" (dark segments on a light
+	// DisplayKind is "led" (lit segments on a dark window), "lcd" (dark segments on a light
+	// panel), "dotmatrix" (lit 5x7 LED dots) or "dotmatrix-lcd" (dark 5x7 pixels on a light
 	// panel); "" for routers.
 	DisplayKind string `json:"display_kind,omitempty"`
 	Narration   string `json:"narration"`
@@ -234,6 +235,21 @@ func applianceScene(p *kb.Pack, i int, rng *rand.Rand) *scene {
 		segColor = color.RGBA{uint8(30 + rng.IntN(20)), uint8(36 + rng.IntN(20)), uint8(32 + rng.IntN(20)), 255}
 		ghost = color.RGBA{window.R - 10, window.G - 10, window.B - 10, 255}
 	}
+	// Every third appliance from the second on, and every product whose pack says so, has a 5x7
+	// dot-matrix display instead: lit round LEDs on the dark window, or, one time in two, dark
+	// square pixels on a light liquid-crystal glass.
+	dots, dotPitch := false, 14+rng.IntN(12)
+	if (pr.Display != nil && pr.Display.Type == "dotmatrix") || (i%3 == 1 && (pr.Display == nil || pr.Display.Type != "lcd")) {
+		dots = true
+		sc.truth.DisplayKind = "dotmatrix"
+		if rng.IntN(2) == 0 {
+			sc.truth.DisplayKind = "dotmatrix-lcd"
+			base := 150 + rng.IntN(40)
+			window = color.RGBA{uint8(base), uint8(base + 18), uint8(base - 14), 255}
+			segColor = color.RGBA{uint8(30 + rng.IntN(20)), uint8(36 + rng.IntN(20)), uint8(32 + rng.IntN(20)), 255}
+			ghost = color.RGBA{window.R - 10, window.G - 10, window.B - 10, 255}
+		}
+	}
 	blinkCode := rng.IntN(2) == 0
 	lights := map[string]kb.LightState{}
 	for _, l := range fault.Lights {
@@ -266,9 +282,15 @@ func applianceScene(p *kb.Pack, i int, rng *rand.Rand) *scene {
 		if !on {
 			c = ghost
 		}
-		w := digitH/2 + digitH/4
-		x0 := win.Min.X + (win.Dx()-(len(fault.Code)*w-digitH/4))/2
-		DrawSevenSeg(img, fault.Code, x0, win.Min.Y+20, digitH, c, ghost)
+		if dots {
+			x0 := win.Min.X + (win.Dx()-(6*len(fault.Code)-1)*dotPitch)/2
+			g := ghost
+			DrawDotMatrix(img, fault.Code, x0, win.Min.Y+20+(digitH-7*dotPitch)/2, dotPitch, sc.truth.DisplayKind == "dotmatrix", c.(color.RGBA), &g)
+		} else {
+			w := digitH/2 + digitH/4
+			x0 := win.Min.X + (win.Dx()-(len(fault.Code)*w-digitH/4))/2
+			DrawSevenSeg(img, fault.Code, x0, win.Min.Y+20, digitH, c, ghost)
+		}
 		for _, l := range pr.Lights {
 			st := lights[l.Name]
 			lx := 140 + dx + int(l.X*1000)

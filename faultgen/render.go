@@ -1,5 +1,5 @@
 // Package faultgen renders test videos of product faults: appliance panels whose seven-segment
-// display shows an error code and whose indicator lights blink, routers with coloured blinking
+// or 5x7 dot-matrix display shows an error code and whose indicator lights blink, routers with coloured blinking
 // lights, rating plates with the model number, with camera shake, blur, glare and noise, narrated
 // by several text-to-speech voices (half of them never naming the code) and muxed with ffmpeg, and
 // the ground truth of each.
@@ -17,6 +17,8 @@ import (
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/parleyhq/parley/perception/display"
 )
 
 // segments are the lit segments (a..g) of the characters a seven-segment display shows.
@@ -122,4 +124,40 @@ func hexColor(s string) color.RGBA {
 // lightColors are how the named light colours are rendered.
 var lightColors = map[string]color.RGBA{
 	"red": {240, 40, 30, 255}, "green": {40, 220, 80, 255}, "amber": {255, 170, 0, 255}, "off": {60, 60, 60, 255},
+}
+
+// DrawDotMatrix draws text as 5x7 dot-matrix characters with the top-left dot's corner at (x, y),
+// dots pitch pixels apart, in colour c; unlit dots are drawn in ghost (nil for none). Round dots
+// are LEDs; square ones (round false) are the pixels of a liquid-crystal dot matrix. A character
+// cell is six columns wide: five of dots and one blank.
+func DrawDotMatrix(dst *image.RGBA, text string, x, y, pitch int, round bool, c color.RGBA, ghost *color.RGBA) {
+	dot := max(2, pitch*3/4)
+	if !round {
+		dot = max(2, pitch*85/100)
+	}
+	for i := 0; i < len(text); i++ {
+		g, ok := display.DotGlyph(text[i])
+		if !ok {
+			continue
+		}
+		cx := x + i*6*pitch
+		for row := 0; row < 7; row++ {
+			for col := 0; col < 5; col++ {
+				on := g[row]&(1<<(4-col)) != 0
+				if !on && ghost == nil {
+					continue
+				}
+				k := c
+				if !on {
+					k = *ghost
+				}
+				px, py := cx+col*pitch, y+row*pitch
+				if round {
+					disc(dst, px+dot/2, py+dot/2, dot/2, k)
+				} else {
+					fill(dst, image.Rect(px, py, px+dot, py+dot), k)
+				}
+			}
+		}
+	}
 }

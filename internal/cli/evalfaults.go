@@ -232,7 +232,7 @@ func decodeFaultState(m map[string]any) (faultState, error) {
 
 func printFaultSummary(w io.Writer, rs []faultResult) {
 	type tally struct{ n, top1, top3, code, codeN, product, docs int }
-	var all, silent, routers, lcd tally
+	var all, silent, routers, lcd, dots tally
 	var ms []float64
 	outs := map[string][]float64{}
 	asked := 0
@@ -272,6 +272,9 @@ func printFaultSummary(w io.Writer, rs []faultResult) {
 		if r.DisplayKind == "lcd" {
 			add(&lcd)
 		}
+		if strings.HasPrefix(r.DisplayKind, "dotmatrix") {
+			add(&dots)
+		}
 		if r.Asked {
 			asked++
 		}
@@ -296,6 +299,9 @@ func printFaultSummary(w io.Writer, rs []faultResult) {
 	fmt.Fprintf(w, "display code read       %s\n", pc(all.code, all.codeN))
 	if lcd.n > 0 {
 		fmt.Fprintf(w, "LCD panels              %d, top-1 %s, code read %s\n", lcd.n, pc(lcd.top1, lcd.n), pc(lcd.code, lcd.codeN))
+	}
+	if dots.n > 0 {
+		fmt.Fprintf(w, "dot-matrix displays     %d, top-1 %s, code read %s\n", dots.n, pc(dots.top1, dots.n), pc(dots.code, dots.codeN))
 	}
 	fmt.Fprintf(w, "product right           %s\n", pc(all.product, all.n))
 	fmt.Fprintf(w, "report+guide documents  %s\n", pc(all.docs, all.n))

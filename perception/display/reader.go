@@ -9,8 +9,8 @@ import (
 	"sort"
 )
 
-// ErrNoDisplay is returned when no seven-segment characters are found.
-var ErrNoDisplay = errors.New("display: no seven-segment display found")
+// ErrNoDisplay is returned when no display characters are found.
+var ErrNoDisplay = errors.New("display: no seven-segment or dot-matrix display found")
 
 // lit reports whether a pixel looks like a lit segment while the display is being located: a
 // bright, saturated colour (red, green, amber, blue LEDs), where panels, walls and print are
@@ -43,8 +43,11 @@ type Char struct {
 	Char       string          `json:"char"`
 	Confidence float64         `json:"confidence"`
 	Box        image.Rectangle `json:"-"`
-	// Segments is the sampled pattern, bit 0 segment a through bit 6 segment g.
-	Segments uint8 `json:"segments"`
+	// Segments is the sampled pattern of a seven-segment character, bit 0 segment a through bit
+	// 6 segment g.
+	Segments uint8 `json:"segments,omitempty"`
+	// Dots is the sampled 5x7 grid of a dot-matrix character, row by row, bit 4 the leftmost.
+	Dots *[7]uint8 `json:"dots,omitempty"`
 }
 
 // Reading is what was read from one display.
@@ -63,7 +66,20 @@ type Reading struct {
 	background rgb
 	// Polarity is whether the segments are lit on a dark window or dark on a light panel.
 	Polarity Polarity `json:"polarity"`
+	// Type is the kind of display read: seven-segment or dot-matrix.
+	Type Type `json:"type"`
 }
+
+// Type is the kind of display a reading comes from.
+type Type string
+
+// The kinds of display the reader reads.
+const (
+	// SevenSegment characters are made of seven bars.
+	SevenSegment Type = "sevenseg"
+	// DotMatrix characters are 5x7 grids of dots.
+	DotMatrix Type = "dotmatrix"
+)
 
 // RGBA converts any image to *image.RGBA (without copying one that already is).
 func RGBA(img image.Image) *image.RGBA {
@@ -76,7 +92,7 @@ func RGBA(img image.Image) *image.RGBA {
 	return m
 }
 
-// Read finds the seven-segment display in img and reads it.
+// Read finds the seven-segment or dot-matrix display in img and reads it.
 func Read(img image.Image) (Reading, error) {
 	m := RGBA(img)
 	w, h := m.Bounds().Dx(), m.Bounds().Dy()
@@ -222,9 +238,33 @@ func candidates(lit []bool, w, h int) []image.Rectangle {
 	return out
 }
 
-// readRegion reads the characters in box: a threshold in the display's own colour, a split into
-// character cells by column gaps, and seven samples per cell.
+// plane is a display region thresholded in the display's own colour.
+type plane struct {
+	box  image.Rectangle
+	on   []bool
+	w, h int
+	// fg and bg are the mean colours of the characters and of what is around them.
+	fg, bg rgb
+	// sep is the distance between the two classes' means, as a fraction of the range.
+	sep float64
+}
+
+// readRegion reads the characters in box: a threshold in the display's own colour, then a 5x7
+// dot grid when the lit parts are dots, otherwise a split into character cells by column gaps and
+// seven segment samples per cell.
 func readRegion(m *image.RGBA, box image.Rectangle, fgTest func(r, g, b int) bool) (Reading, bool) {
+	p, ok := binarize(m, box, fgTest)
+	if !ok {
+		return Reading{}, false
+	}
+	if rd, ok := readDots(p); ok {
+		return rd, true
+	}
+	return readSegments(p)
+}
+
+// binarize thresholds the widened box in the colour axis from the background to the characters.
+func binarize(m *image.RGBA, box image.Rectangle, fgTest func(r, g, b int) bool) (plane, bool) {
 	// Widen the box by most of a character on each side: a character washed out by glare is
 	// missed while locating but still stands out in the display's own colour.
 	pad := box.Dy() * 6 / 10
@@ -247,7 +287,7 @@ func readRegion(m *image.RGBA, box image.Rectangle, fgTest func(r, g, b int) boo
 		}
 	}
 	if nf < 20 || nb < 20 {
-		return Reading{}, false
+		return plane{}, false
 	}
 	for i := range fg {
 		fg[i] /= nf
@@ -256,7 +296,7 @@ func readRegion(m *image.RGBA, box image.Rectangle, fgTest func(r, g, b int) boo
 	d := [3]float64{fg[0] - bg[0], fg[1] - bg[1], fg[2] - bg[2]}
 	norm := d[0]*d[0] + d[1]*d[1] + d[2]*d[2]
 	if norm < 30*30 {
-		return Reading{}, false
+		return plane{}, false
 	}
 	// Projection of every pixel on the background-to-segment colour axis, less its distance from
 	// the axis, in [0,255].
@@ -280,6 +320,13 @@ func readRegion(m *image.RGBA, box image.Rectangle, fgTest func(r, g, b int) boo
 	for i, q := range proj {
 		on[i] = q > thr
 	}
+	return plane{box: box, on: on, w: bw, h: bh, fg: rgb{fg[0], fg[1], fg[2]}, bg: rgb{bg[0], bg[1], bg[2]}, sep: sep}, true
+}
+
+// readSegments reads seven-segment characters from a thresholded region.
+func readSegments(p plane) (Reading, bool) {
+	box, on, bw, bh, sep := p.box, p.on, p.w, p.h, p.sep
+	fg, bg := p.fg, p.bg
 	// Vertical extent of the characters.
 	rows := make([]int, bh)
 	cols := make([]int, bw)
@@ -344,7 +391,7 @@ func readRegion(m *image.RGBA, box image.Rectangle, fgTest func(r, g, b int) boo
 		return Reading{}, false
 	}
 	rd := Reading{Box: box, Color: color.RGBA{uint8(fg[0]), uint8(fg[1]), uint8(fg[2]), 255},
-		background: rgb{bg[0], bg[1], bg[2]}}
+		background: bg, Type: SevenSegment}
 	sum := 0.0
 	for _, r := range runs {
 		x0 := r.x0

@@ -1,7 +1,10 @@
-// Package display reads error codes from seven-segment displays in photos and video frames. It
-// locates the lit characters by their own colour, splits them into character cells, samples the
-// seven segment positions of each cell and reports every character with a confidence. The stage
-// image.display turns a reading into an error_code observation with the crop of the display.
+// Package display reads error codes from the displays of appliances in photos and video frames:
+// seven-segment displays (lit LED segments or dark liquid-crystal ones) and 5x7 dot-matrix
+// displays. It locates the characters by their own colour, thresholds them, and either samples the
+// seven segment positions of each character cell or, where the lit parts are dots on a grid,
+// samples each character's 5x7 dots and matches them to the font; every character comes with a
+// confidence. The stage image.display turns a reading into an error_code observation with the crop
+// of the display.
 package display
 
 // Segment bits, in the usual a..g order: a top, b upper right, c lower right, d bottom, e lower

@@ -87,6 +87,32 @@ func Find(img image.Image) []Blob {
 		})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].X < out[j].X })
+	return notGrid(out, w, h)
+}
+
+// notGrid drops the blobs that sit in a grid of like dots, the lit dots of a dot-matrix display:
+// a blob with two or more blobs of its size within four of its diameters. Indicator lights
+// stand apart.
+func notGrid(bs []Blob, w, h int) []Blob {
+	out := []Blob{}
+	for i, a := range bs {
+		near := 0
+		for j, b := range bs {
+			if i == j || b.Radius*2 < a.Radius || a.Radius*2 < b.Radius {
+				continue
+			}
+			dx, dy := (a.X-b.X)*float64(w), (a.Y-b.Y)*float64(h)
+			if math.Hypot(dx, dy) <= float64(8*max(1, a.Radius)) {
+				near++
+			}
+		}
+		if near < 2 {
+			out = append(out, a)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
 	return out
 }
 
