@@ -128,8 +128,7 @@ const EdgeStage = "edge"
 // actions (a deposit) still rest on what the server's own stages read from uploads.
 func (s *Server) handleEdge(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	cv, err := s.load(r.Context(), id)
-	if err != nil {
+	if _, err := s.load(r.Context(), id); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -169,18 +168,12 @@ func (s *Server) handleEdge(w http.ResponseWriter, r *http.Request) {
 		counts = s.countBytes(id, b.Kind, b.Sent, b.Raw)
 	}
 	if len(obs) > 0 {
-		cv.mu.Lock()
-		evs := s.engine.Observe(cv.state, obs)
-		affect := cv.state.Affect
-		err = s.save(r.Context(), cv)
-		cv.mu.Unlock()
+		snap, err := s.conv.Fuse(r.Context(), id, obs, dialogue.Event{Type: "edge", Data: map[string]any{"observations": len(obs)}})
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		s.hub.publish(id, evs...)
-		s.hub.publish(id, dialogue.Event{Type: "edge", Data: map[string]any{"observations": len(obs)}})
-		writeJSON(w, http.StatusOK, map[string]any{"accepted": len(obs), "affect": affect, "bytes": counts})
+		writeJSON(w, http.StatusOK, map[string]any{"accepted": len(obs), "affect": snap.State.Affect, "bytes": counts})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"accepted": 0, "bytes": counts})

@@ -22,6 +22,8 @@ type metrics struct {
 	handoffs prometheus.Counter
 	csat     prometheus.Histogram
 	parts    *prometheus.CounterVec
+	// conflicts counts changes redone because another node saved the conversation first.
+	conflicts prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -51,8 +53,10 @@ func newMetrics() *metrics {
 			Name: "parley_csat_score", Help: "Customer satisfaction scores.", Buckets: []float64{1, 2, 3, 4, 5},
 		}),
 		parts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "parley_message_parts_total", Help: "Message parts by modality."}, []string{"kind"}),
+		conflicts: prometheus.NewCounter(prometheus.CounterOpts{Name: "parley_conversation_conflicts_total",
+			Help: "Conversation changes redone on fresh state because another node saved first."}),
 	}
-	m.reg.MustRegister(m.stage, m.stageErrors, m.turn, m.turns, m.resolutions, m.resolution, m.output, m.handoffs, m.csat, m.parts,
+	m.reg.MustRegister(m.stage, m.stageErrors, m.turn, m.turns, m.resolutions, m.resolution, m.output, m.handoffs, m.csat, m.parts, m.conflicts,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

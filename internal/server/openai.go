@@ -174,8 +174,8 @@ func (s *Server) chatConversation(ctx context.Context, pack, header, user string
 		if err != nil {
 			return "", err
 		}
-		if cv.c.Pack != pack {
-			return "", errorf(http.StatusBadRequest, "model_mismatch", fmt.Sprintf("conversation %s talks to model %s, not %s", header, cv.c.Pack, pack))
+		if cv.Conv.Pack != pack {
+			return "", errorf(http.StatusBadRequest, "model_mismatch", fmt.Sprintf("conversation %s talks to model %s, not %s", header, cv.Conv.Pack, pack))
 		}
 		return header, nil
 	}
@@ -201,17 +201,9 @@ func (s *Server) chatConversation(ctx context.Context, pack, header, user string
 
 // createConversation stores a new conversation with the given ID.
 func (s *Server) createConversation(ctx context.Context, id, pack string) (string, error) {
-	now := s.now()
-	st := dialogue.NewState(pack)
-	raw, err := json.Marshal(st)
-	if err != nil {
+	if _, err := s.conv.Create(ctx, id, pack); err != nil {
 		return "", err
 	}
-	c := &store.Conversation{ID: id, Pack: pack, Status: store.StatusOpen, CreatedAt: now, UpdatedAt: now, State: raw}
-	if err := s.store.CreateConversation(ctx, c); err != nil {
-		return "", err
-	}
-	s.convs.put(c.ID, &conv{c: c, state: st})
 	return id, nil
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/parleyhq/parley/conversation"
 	"github.com/parleyhq/parley/dialogue"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/kb"
@@ -71,7 +72,6 @@ type Server struct {
 	engine   *dialogue.Engine
 	hub      *hub
 	metrics  *metrics
-	convs    *convCache
 	mux      *http.ServeMux
 	queue    queue.Queue
 	done     chan struct{}
@@ -88,6 +88,9 @@ type Server struct {
 	Skipped map[string]error
 	// edge counts bytes devices send up and serves the edge WebAssembly.
 	edge edgeState
+
+	// conv runs the turns: every conversation is read from the store and saved by version.
+	conv *conversation.Service
 }
 
 // New builds a server from cfg: store, packs, perception stages, reasoner and dialogue engine.
@@ -114,7 +117,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (s *Server, err e
 	if _, err := s.packs.Pack(cfg.DefaultPack); err != nil {
 		return nil, fmt.Errorf("server: default_pack: %w", err)
 	}
-	s.store, s.blobs, err = backend.Open(ctx, backend.Config{Driver: cfg.Store.Driver, DSN: cfg.Store.DSN, DataDir: cfg.DataDir})
+	s.store, s.blobs, err = backend.Open(ctx, backend.Config{Driver: cfg.Store.Driver, DSN: cfg.Store.DSN, DataDir: cfg.DataDir, Blobs: cfg.Store.Blobs})
 	if err != nil {
 		return nil, fmt.Errorf("server: store: %w", err)
 	}
@@ -154,7 +157,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (s *Server, err e
 		s.queue.Close()
 		return nil, err
 	}
-	s.convs = newConvCache(10000)
+	if s.conv, err = s.conversations(); err != nil {
+		s.stopActions()
+		s.queue.Close()
+		return nil, err
+	}
 	s.routes()
 	return s, nil
 }

@@ -1,15 +1,12 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"time"
 
 	"github.com/parleyhq/parley/dialogue"
 	"github.com/parleyhq/parley/live"
 	"github.com/parleyhq/parley/media"
 	"github.com/parleyhq/parley/perception"
-	"github.com/parleyhq/parley/store"
 )
 
 // Turn stores and processes a customer message made of items (live voice); audio parts keep their
@@ -24,62 +21,17 @@ var _ live.DetailTurner = (*Server)(nil)
 // TurnDetail is Turn with the message ID, the new state, what was heard and the affect, for the
 // live stream.
 func (s *Server) TurnDetail(ctx context.Context, conversationID string, items []media.Item) (live.TurnResult, error) {
-	cv, err := s.load(ctx, conversationID)
+	res, err := s.conv.Say(ctx, conversationID, items)
 	if err != nil {
 		return live.TurnResult{}, err
 	}
-	msg := &store.Message{ID: newID("m_"), ConversationID: conversationID, Role: store.RoleCustomer, CreatedAt: s.now()}
-	for _, it := range items {
-		if it.Kind == media.Text {
-			msg.Text += it.Text
-			continue
-		}
-		ref, err := s.blobs.Put(ctx, bytes.NewReader(it.Data), s.cfg.Limits.MaxBytes(it.Kind))
-		if err != nil {
-			return live.TurnResult{}, err
-		}
-		ref.Kind, ref.ContentType, ref.Name = string(it.Kind), it.ContentType, it.Name
-		msg.Parts = append(msg.Parts, ref)
-	}
-	resp, err := s.deliver(ctx, cv, msg)
-	if err != nil {
-		return live.TurnResult{}, err
-	}
-	cv.mu.Lock()
-	affect := cv.state.Affect
-	cv.mu.Unlock()
-	return live.TurnResult{MessageID: resp.MessageID, Reply: resp.Reply, State: resp.State, Transcript: resp.heard, Affect: &affect}, nil
+	affect := res.Affect
+	return live.TurnResult{MessageID: res.MessageID, Reply: res.Reply, State: res.State, Transcript: res.Heard, Affect: &affect}, nil
 }
 
 // Observe runs perception and fusion on items (camera frames) without producing a reply.
 func (s *Server) Observe(ctx context.Context, conversationID string, items []media.Item) error {
-	cv, err := s.load(ctx, conversationID)
-	if err != nil {
-		return err
-	}
-	cv.mu.Lock()
-	expect := s.engine.Expectation(cv.state)
-	started := cv.c.CreatedAt
-	cv.mu.Unlock()
-	// Live frames come without a message or a time: the face stage keeps each call's face tracks
-	// and cue baselines under the conversation, placed in time since it began.
-	for i := range items {
-		if items[i].MessageID == "" {
-			items[i].MessageID = "live:" + conversationID
-		}
-		if items[i].Offset == 0 && !started.IsZero() {
-			items[i].Offset = max(time.Millisecond, s.now().Sub(started))
-		}
-	}
-	obs, _ := s.pipeline.Run(ctx, items, expect)
-	if len(obs) == 0 {
-		return nil
-	}
-	cv.mu.Lock()
-	defer cv.mu.Unlock()
-	evs := s.engine.Observe(cv.state, obs)
-	s.hub.publish(conversationID, evs...)
-	return s.save(ctx, cv)
+	return s.conv.Observe(ctx, conversationID, items)
 }
 
 // Affect returns a conversation's current affect (zero for an unknown conversation).
@@ -88,9 +40,7 @@ func (s *Server) Affect(conversationID string) dialogue.Affect {
 	if err != nil {
 		return dialogue.Affect{}
 	}
-	cv.mu.Lock()
-	defer cv.mu.Unlock()
-	return cv.state.Affect
+	return cv.State.Affect
 }
 
 // completer is implemented by a speech stage that can tell whether live speech already answers
@@ -147,7 +97,5 @@ func (s *Server) expectation(ctx context.Context, conversationID string) (percep
 	if err != nil {
 		return perception.Expectation{}, false
 	}
-	cv.mu.Lock()
-	defer cv.mu.Unlock()
-	return cv.state.Expect, true
+	return cv.State.Expect, true
 }

@@ -24,7 +24,7 @@ type op struct {
 // writer owns the single write connection and its prepared statements. Only the writer goroutine
 // touches it.
 type writer struct {
-	conn                     *sql.Conn
+	conn                          *sql.Conn
 	insConv, updConv, convVersion *sql.Stmt
 	msgByKey, insMsg, setRep      *sql.Stmt
 }

@@ -1,0 +1,46 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"github.com/parleyhq/parley/conversation"
+	"github.com/parleyhq/parley/dialogue"
+	"github.com/parleyhq/parley/media"
+)
+
+// conversations builds the conversation service the handlers call, wired to this server's
+// events, metrics and action delivery.
+func (s *Server) conversations() (*conversation.Service, error) {
+	m := s.metrics
+	cfg := conversation.Config{
+		Store: s.store, Blobs: s.blobs, Packs: s.packs, Pipeline: s.pipeline, Engine: s.engine,
+		Log: s.log, Now: s.opts.Now, Limits: s.cfg.Limits, TurnTimeout: s.cfg.TurnTimeout,
+		SpeechReply: s.cfg.Speech.Reply,
+		Hooks: conversation.Hooks{
+			Publish:  s.hub.publish,
+			Act:      s.dispatch,
+			Part:     func(k media.Kind) { m.parts.WithLabelValues(string(k)).Inc() },
+			Turn:     func(pack string) { m.turns.WithLabelValues(pack).Inc() },
+			Handoff:  m.handoffs.Inc,
+			Conflict: m.conflicts.Inc,
+			Resolved: func(pack string, after time.Duration) {
+				m.resolutions.Inc()
+				m.resolution.WithLabelValues(pack).Observe(after.Seconds())
+			},
+			Output: func(pack, name string, seconds float64) { m.output.WithLabelValues(pack, name).Observe(seconds) },
+		},
+	}
+	if s.opts.Speaker != nil {
+		cfg.Speaker = s.opts.Speaker
+	}
+	if s.video != nil {
+		cfg.Video = func(ctx context.Context, it media.Item) ([]media.Item, error) {
+			return s.video(ctx, it, s.cfg.Limits, s.cfg.VideoFPS)
+		}
+	}
+	return conversation.New(cfg)
+}
+
+// publish sends events of a conversation to its subscribers.
+func (s *Server) publish(id string, evs ...dialogue.Event) { s.hub.publish(id, evs...) }
