@@ -129,6 +129,16 @@ type Blobs interface {
 	Open(ctx context.Context, hash string) (io.ReadCloser, error)
 }
 
+// Notifier carries short messages to every process sharing a store (conversation events, so a
+// client connected to one node sees what another node did). Delivery is best effort: a listener
+// that is reconnecting misses what was sent meanwhile.
+type Notifier interface {
+	// Notify sends payload on channel to every listener, this process's included.
+	Notify(ctx context.Context, channel string, payload []byte) error
+	// Listen calls fn with each payload sent on channel until the listener is closed.
+	Listen(ctx context.Context, channel string, fn func(payload []byte)) (io.Closer, error)
+}
+
 // ErrTooLarge is returned by Blobs.Put when the data exceeds the limit.
 var ErrTooLarge = errors.New("store: too large")
 

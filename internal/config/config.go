@@ -58,6 +58,9 @@ type OpenAI struct {
 type Store struct {
 	Driver string `yaml:"driver"` // sqlite or postgres
 	DSN    string `yaml:"dsn"`
+	// Blobs is where attachments live: fs (data_dir/blobs) or postgres (in the database, shared
+	// by every node); empty means postgres with the postgres driver, fs otherwise.
+	Blobs string `yaml:"blobs"`
 }
 
 // Queue selects the job queue that carries actions to their webhooks.
@@ -145,6 +148,7 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) {
 	str("PARLEY_API_KEY", &c.APIKey)
 	str("PARLEY_STORE_DRIVER", &c.Store.Driver)
 	str("PARLEY_STORE_DSN", &c.Store.DSN)
+	str("PARLEY_STORE_BLOBS", &c.Store.Blobs)
 	str("PARLEY_QUEUE_DRIVER", &c.Queue.Driver)
 	str("PARLEY_QUEUE_URL", &c.Queue.URL)
 	str("PARLEY_CLOUD_BASE_URL", &c.Cloud.BaseURL)
@@ -175,6 +179,15 @@ func (c Config) Validate() error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("store.driver %q: want sqlite or postgres", c.Store.Driver))
+	}
+	switch c.Store.Blobs {
+	case "", "fs":
+	case "postgres":
+		if c.Store.Driver != "postgres" {
+			errs = append(errs, errors.New("store.blobs postgres needs store.driver postgres"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("store.blobs %q: want fs or postgres", c.Store.Blobs))
 	}
 	switch c.Queue.Driver {
 	case "memory":

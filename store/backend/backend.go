@@ -1,5 +1,7 @@
 // Package backend chooses the store from configuration: PostgreSQL when configured, otherwise the
-// embedded SQLite database; blobs always live on the filesystem under the data directory.
+// embedded SQLite database. Blobs live where the store does: in PostgreSQL beside a PostgreSQL
+// store (so every node sees them), on the filesystem under the data directory beside SQLite, or on
+// the filesystem when configured so (a directory every node mounts).
 package backend
 
 import (
@@ -14,10 +16,11 @@ import (
 	"github.com/parleyhq/parley/store/sqlite"
 )
 
-// Drivers.
+// Drivers, and blob backends.
 const (
 	SQLite   = "sqlite"
 	Postgres = "postgres"
+	FS       = "fs"
 )
 
 // ErrConfig is wrapped by every configuration error Open and Config.Validate return.
@@ -30,8 +33,21 @@ type Config struct {
 	// DSN is the database: for sqlite a file path (default DataDir/parley.db), for postgres a
 	// connection string (required), e.g. "postgres://parley@db:5432/parley".
 	DSN string `json:"dsn" yaml:"dsn"`
-	// DataDir holds the SQLite database by default and the blobs (DataDir/blobs). Required.
+	// DataDir holds the SQLite database by default and filesystem blobs (DataDir/blobs). Required.
 	DataDir string `json:"data_dir" yaml:"data_dir"`
+	// Blobs is "fs" (DataDir/blobs) or "postgres" (in the database); empty follows the driver.
+	Blobs string `json:"blobs" yaml:"blobs"`
+}
+
+// BlobBackend is where the configured blobs live: fs or postgres.
+func (c Config) BlobBackend() string {
+	if c.Blobs != "" {
+		return c.Blobs
+	}
+	if c.Driver == Postgres {
+		return Postgres
+	}
+	return FS
 }
 
 // Validate reports a configuration error without opening anything.
@@ -48,6 +64,15 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("%w: unknown driver %q (want sqlite or postgres)", ErrConfig, c.Driver)
 	}
+	switch c.Blobs {
+	case "", FS:
+	case Postgres:
+		if c.Driver != Postgres {
+			return fmt.Errorf("%w: blobs in postgres need the postgres driver", ErrConfig)
+		}
+	default:
+		return fmt.Errorf("%w: unknown blob backend %q (want fs or postgres)", ErrConfig, c.Blobs)
+	}
 	return nil
 }
 
@@ -56,14 +81,17 @@ func Open(ctx context.Context, c Config) (store.Store, store.Blobs, error) {
 	if err := c.Validate(); err != nil {
 		return nil, nil, err
 	}
-	blobs, err := blobfs.New(filepath.Join(c.DataDir, "blobs"))
-	if err != nil {
-		return nil, nil, err
-	}
-	var s store.Store
+	var (
+		s     store.Store
+		blobs store.Blobs
+		err   error
+	)
 	switch c.Driver {
 	case Postgres:
-		s, err = postgres.Open(ctx, c.DSN)
+		var p *postgres.Postgres
+		if p, err = postgres.Open(ctx, c.DSN); err == nil {
+			s, blobs = p, p.Blobs()
+		}
 	default:
 		path := c.DSN
 		if path == "" {
@@ -73,6 +101,12 @@ func Open(ctx context.Context, c Config) (store.Store, store.Blobs, error) {
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	if c.BlobBackend() == FS {
+		if blobs, err = blobfs.New(filepath.Join(c.DataDir, "blobs")); err != nil {
+			s.Close()
+			return nil, nil, err
+		}
 	}
 	return s, blobs, nil
 }

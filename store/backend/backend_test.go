@@ -25,6 +25,10 @@ func TestValidate(t *testing.T) {
 		{"postgres without DSN", backend.Config{Driver: "postgres", DataDir: "/data"}, false},
 		{"unknown driver", backend.Config{Driver: "mysql", DataDir: "/data"}, false},
 		{"no data dir", backend.Config{}, false},
+		{"postgres blobs", backend.Config{Driver: "postgres", DSN: "postgres://localhost/parley", DataDir: "/data", Blobs: "postgres"}, true},
+		{"postgres with fs blobs", backend.Config{Driver: "postgres", DSN: "postgres://localhost/parley", DataDir: "/data", Blobs: "fs"}, true},
+		{"postgres blobs beside sqlite", backend.Config{DataDir: "/data", Blobs: "postgres"}, false},
+		{"unknown blobs", backend.Config{DataDir: "/data", Blobs: "s3"}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -39,8 +43,9 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-// roundTrip stores a conversation and a blob through the opened backend and reads them back.
-func roundTrip(t *testing.T, c backend.Config) {
+// roundTrip stores a conversation and a blob through the opened backend and reads them back; it
+// returns the blob's hash.
+func roundTrip(t *testing.T, c backend.Config) string {
 	ctx := context.Background()
 	s, blobs, err := backend.Open(ctx, c)
 	if err != nil {
@@ -58,9 +63,16 @@ func roundTrip(t *testing.T, c backend.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(c.DataDir, "blobs", ref.Hash[:2], ref.Hash[2:4], ref.Hash)); err != nil {
-		t.Errorf("blob not under DataDir/blobs: %v", err)
+	_, err = os.Stat(filepath.Join(c.DataDir, "blobs", ref.Hash[:2], ref.Hash[2:4], ref.Hash))
+	if onDisk := c.BlobBackend() == backend.FS; onDisk != (err == nil) {
+		t.Errorf("blob under DataDir/blobs: %v, want %v (blobs %s)", err == nil, onDisk, c.BlobBackend())
 	}
+	rc, err := blobs.Open(ctx, ref.Hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.Close()
+	return ref.Hash
 }
 
 func TestOpenSQLite(t *testing.T) {
@@ -76,5 +88,18 @@ func TestOpenPostgres(t *testing.T) {
 		t.Skip("starts a PostgreSQL server; skipped with -short")
 	}
 	srv := pgtest.Start(t)
-	roundTrip(t, backend.Config{Driver: "postgres", DSN: srv.FreshDSN(t), DataDir: t.TempDir()})
+	dsn := srv.FreshDSN(t)
+	hash := roundTrip(t, backend.Config{Driver: "postgres", DSN: dsn, DataDir: t.TempDir()})
+	// A second node with its own data directory reads the blob the first stored.
+	other, blobs, err := backend.Open(context.Background(), backend.Config{Driver: "postgres", DSN: dsn, DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	rc, err := blobs.Open(context.Background(), hash)
+	if err != nil {
+		t.Fatalf("the other node cannot open the blob: %v", err)
+	}
+	rc.Close()
+	roundTrip(t, backend.Config{Driver: "postgres", DSN: srv.FreshDSN(t), DataDir: t.TempDir(), Blobs: "fs"})
 }

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +31,7 @@ type FS struct {
 var _ store.Blobs = (*FS)(nil)
 
 // sniffLen is how many leading bytes decide the content type (as http.DetectContentType reads).
-const sniffLen = 512
+const sniffLen = store.SniffLen
 
 // New returns the blob store in dir, creating the directory if needed.
 func New(dir string) (*FS, error) {
@@ -166,44 +165,11 @@ func (b *FS) path(hash string) string {
 	return filepath.Join(b.dir, hash[:2], hash[2:4], hash)
 }
 
-func validHash(h string) bool {
-	if len(h) != sha256.Size*2 {
-		return false
-	}
-	for _, c := range h {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
-}
+func validHash(h string) bool { return store.ValidHash(h) }
 
-// sniff names the content type of data's first bytes, with the audio formats the standard sniffer
-// reports under other names mapped to their usual types.
-func sniff(head []byte) string {
-	ct := http.DetectContentType(head)
-	switch {
-	case ct == "audio/wave":
-		return "audio/wav"
-	case ct == "application/ogg":
-		return "audio/ogg"
-	case ct == "application/octet-stream" && len(head) >= 12 && string(head[4:8]) == "ftyp":
-		return "video/mp4"
-	}
-	if i := strings.IndexByte(ct, ';'); i >= 0 && !strings.HasPrefix(ct, "text/") {
-		ct = ct[:i]
-	}
-	return ct
-}
+func sniff(head []byte) string { return store.SniffContentType(head) }
 
-func kindOf(contentType string) string {
-	for _, k := range []string{"image", "audio", "video"} {
-		if strings.HasPrefix(contentType, k+"/") {
-			return k
-		}
-	}
-	return ""
-}
+func kindOf(contentType string) string { return store.KindOf(contentType) }
 
 func syncDir(dir string) error {
 	d, err := os.Open(dir)

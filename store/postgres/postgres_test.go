@@ -39,3 +39,18 @@ func TestMigrateTwice(t *testing.T) {
 		s.Close()
 	}
 }
+
+func TestBlobConformance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a PostgreSQL server; skipped with -short")
+	}
+	srv := pgtest.Start(t)
+	storetest.RunBlobs(t, func(t *testing.T) store.Blobs {
+		s, err := postgres.Open(context.Background(), srv.SchemaDSN(t, storetest.Name(t)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s.Blobs()
+	})
+}

@@ -41,6 +41,27 @@ var migrations = []string{
 		WHERE idempotency_key IS NOT NULL;`,
 	// Optimistic concurrency: every save of a conversation names the version it read.
 	`ALTER TABLE conversations ADD COLUMN version bigint NOT NULL DEFAULT 1;`,
+	// Blobs shared by every node: the content in 1 MiB chunks, the row written last, so a blob
+	// is either absent or complete.
+	`CREATE TABLE blobs (
+		hash         text PRIMARY KEY,
+		upload       text NOT NULL UNIQUE,
+		size         bigint NOT NULL,
+		content_type text NOT NULL,
+		created_at   timestamptz NOT NULL DEFAULT now()
+	);
+	CREATE TABLE blob_chunks (
+		upload text NOT NULL,
+		n      integer NOT NULL,
+		data   bytea NOT NULL,
+		PRIMARY KEY (upload, n)
+	);`,
+	// Notifications too large for a NOTIFY payload wait here a few minutes for their listeners.
+	`CREATE TABLE notifications (
+		id         bigserial PRIMARY KEY,
+		payload    text NOT NULL,
+		created_at timestamptz NOT NULL DEFAULT now()
+	);`,
 	// Columns and a trigger for the dashboard and explorer (stats.go).
 	insightsMigration,
 }
