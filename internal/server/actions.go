@@ -81,7 +81,7 @@ func DeliverActions(webhooks map[string]string, post func(ctx context.Context, u
 
 func (s *Server) subscribeActions(ctx context.Context) error {
 	stop, err := s.queue.Subscribe(ctx, actionsSubject, DeliverActions(s.cfg.Webhooks, s.opts.Webhook, func(job actionJob) {
-		s.hub.publish(job.ConversationID, dialogue.Event{Type: "action_delivered", Data: map[string]any{"type": job.Action.Type, "webhook": job.Webhook}})
+		s.publish(job.ConversationID, dialogue.Event{Type: "action_delivered", Data: map[string]any{"type": job.Action.Type, "webhook": job.Webhook}})
 	}))
 	if err != nil {
 		return err

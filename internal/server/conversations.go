@@ -231,6 +231,6 @@ func (s *Server) handleAgentReply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply := dialogue.Reply{Parts: []dialogue.Part{{Type: "text", Text: req.Text}}, Style: dialogue.DefaultStyle()}
-	s.hub.publish(r.PathValue("id"), dialogue.Event{Type: "agent_reply", Data: map[string]any{"message_id": m.ID, "reply": reply}})
+	s.publish(r.PathValue("id"), dialogue.Event{Type: "agent_reply", Data: map[string]any{"message_id": m.ID, "reply": reply}})
 	writeJSON(w, http.StatusOK, map[string]any{"message_id": m.ID})
 }

@@ -36,6 +36,13 @@ func (h *hub) subscribe(conv string) (chan dialogue.Event, func()) {
 	}
 }
 
+// following reports whether anyone here subscribes to the conversation's events.
+func (h *hub) following(conv string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs[conv]) > 0
+}
+
 // publish never blocks: a subscriber that cannot keep up misses events, not the conversation.
 func (h *hub) publish(conv string, evs ...dialogue.Event) {
 	h.mu.Lock()

@@ -91,6 +91,8 @@ type Server struct {
 
 	// conv runs the turns: every conversation is read from the store and saved by version.
 	conv *conversation.Service
+	// fan carries events between the nodes sharing the store (nil for an embedded store).
+	fan *fanout
 }
 
 // New builds a server from cfg: store, packs, perception stages, reasoner and dialogue engine.
@@ -150,6 +152,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (s *Server, err e
 		}
 	}
 	s.engine = &dialogue.Engine{Packs: s.packs, Reasoner: s.reasoner(), Now: opts.Now}
+	if s.fan, err = startFanout(ctx, s.store, s.hub, s.log); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil && s.fan != nil {
+			s.fan.close()
+		}
+	}()
 	if s.queue, err = OpenQueue(ctx, cfg.Queue); err != nil {
 		return nil, err
 	}
@@ -296,6 +306,9 @@ func (s *Server) Close(ctx context.Context) error {
 			if c, ok := st.(perception.Closer); ok {
 				err = errors.Join(err, c.Close(ctx))
 			}
+		}
+		if s.fan != nil {
+			err = errors.Join(err, s.fan.close())
 		}
 		err = errors.Join(err, s.store.Close())
 	})

@@ -18,7 +18,7 @@ func (s *Server) conversations() (*conversation.Service, error) {
 		Log: s.log, Now: s.opts.Now, Limits: s.cfg.Limits, TurnTimeout: s.cfg.TurnTimeout,
 		SpeechReply: s.cfg.Speech.Reply,
 		Hooks: conversation.Hooks{
-			Publish:  s.hub.publish,
+			Publish:  s.publish,
 			Act:      s.dispatch,
 			Part:     func(k media.Kind) { m.parts.WithLabelValues(string(k)).Inc() },
 			Turn:     func(pack string) { m.turns.WithLabelValues(pack).Inc() },
@@ -42,5 +42,10 @@ func (s *Server) conversations() (*conversation.Service, error) {
 	return conversation.New(cfg)
 }
 
-// publish sends events of a conversation to its subscribers.
-func (s *Server) publish(id string, evs ...dialogue.Event) { s.hub.publish(id, evs...) }
+// publish sends events of a conversation to its subscribers on this node and on the others.
+func (s *Server) publish(id string, evs ...dialogue.Event) {
+	s.hub.publish(id, evs...)
+	if s.fan != nil && len(evs) > 0 {
+		s.fan.publish(id, evs)
+	}
+}
