@@ -21,7 +21,9 @@ import (
 
 	"github.com/parleyhq/parley/dialogue"
 	"github.com/parleyhq/parley/media"
+	"github.com/parleyhq/parley/nn"
 	"github.com/parleyhq/parley/perception/vad"
+	"github.com/parleyhq/parley/perception/vad/silero"
 	"github.com/parleyhq/parley/speech"
 )
 
@@ -87,6 +89,14 @@ type Options struct {
 	// (default 400 ms): a cough, a breath or a short "mm-hm" does not stop Parley, and such a
 	// short sound that ends while the reply plays is not taken as a message either.
 	BargeIn time.Duration
+	// VAD chooses how speech is told from noise: "energy" (pure Go), "silero" (the Silero model
+	// through ONNX Runtime) or "both" (speech when either hears it). Empty takes "both" when
+	// Silero is installed in ModelDir and "energy" otherwise, with a warning saying so; a named
+	// kind that cannot load is logged as an error and "energy" is used.
+	VAD string
+	// ModelDir is where `parley models install` put Silero and ONNX Runtime (default
+	// $PARLEY_MODELS, else the user data directory).
+	ModelDir string
 	// TurnTimeout bounds one turn (default 30 s).
 	TurnTimeout time.Duration
 	// Synthesizer, when set, speaks replies that come back without an audio part.
@@ -122,7 +132,30 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.ModelDir == "" {
+		o.ModelDir = nn.ModelDir()
+	}
 	return o
+}
+
+// classifiers resolves Options.VAD to a factory of per-call classifiers, falling back to the
+// energy detector, with a log line, when Silero cannot be used.
+func classifiers(o Options) silero.Factory {
+	if o.VAD == "" {
+		f, kind, err := silero.Default(o.ModelDir, media.SpeechRate)
+		if err != nil {
+			o.Logger.Warn("live: Silero VAD not available, using the energy detector", "err", err)
+		} else {
+			o.Logger.Debug("live: voice activity", "vad", kind)
+		}
+		return f
+	}
+	f, err := silero.NewFactory(o.VAD, o.ModelDir, media.SpeechRate)
+	if err != nil {
+		o.Logger.Error("live: the vad setting cannot be used, falling back to the energy detector", "vad", o.VAD, "err", err)
+		f, _ = silero.NewFactory(silero.KindEnergy, o.ModelDir, media.SpeechRate)
+	}
+	return f
 }
 
 // maxTextChars bounds a typed message.
@@ -134,6 +167,7 @@ const queueDepth = 4
 // Handler serves GET /v1/conversations/{id}/live; the id comes from r.PathValue("id").
 func Handler(t Turner, opts Options) http.Handler {
 	opts = opts.withDefaults()
+	newClassifier := classifiers(opts)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		if id == "" {
@@ -152,6 +186,11 @@ func Handler(t Turner, opts Options) http.Handler {
 		vc := vad.Config{EndSilence: opts.EndSilence, MaxUtterance: opts.MaxUtterance}
 		if ep != nil {
 			vc.PauseSilence = max(opts.PauseSilence-lookahead, 50*time.Millisecond)
+		}
+		if cls, err := newClassifier(); err != nil {
+			opts.Logger.Error("live: voice activity classifier, using the energy detector", "conversation", id, "err", err)
+		} else {
+			vc.Classifier = cls
 		}
 		s := &session{t: t, opts: opts, id: id, c: c, rate: media.SpeechRate, ep: ep,
 			det:   vad.New(vc),
@@ -322,7 +361,7 @@ func (s *session) audio(ctx context.Context, data []byte) error {
 			s.utterance(ctx, ev)
 		}
 	}
-	if s.overlap && s.det.Voiced() >= s.opts.BargeIn {
+	if s.overlap && s.det.Sure() >= s.opts.BargeIn {
 		s.overlap = false
 		if err := s.stopPlayback(ctx); err != nil {
 			return err

@@ -87,3 +87,41 @@ func (e *Energy) measure(f []int16) (float64, float64) {
 	}
 	return db, low / all
 }
+
+// Surer is optionally implemented by a Classifier that can tell, of the frame it last called
+// voiced, whether it is sure: Detector.Sure counts only those frames.
+type Surer interface {
+	Sure() bool
+}
+
+// Either is a classifier that hears speech when any of its classifiers does, and is sure of it
+// when all of them do. Every frame goes to all of them, so each keeps its own state.
+type Either []Classifier
+
+// either is the state Either needs: how many of its classifiers heard the last frame.
+type either struct {
+	cls   Either
+	heard int
+}
+
+// NewEither returns a classifier that hears speech when any of cls does and is sure when all do.
+func NewEither(cls ...Classifier) Classifier { return &either{cls: cls} }
+
+var _ Surer = (*either)(nil)
+
+// Voiced reports whether any classifier hears speech in the frame.
+func (e *either) Voiced(f []int16, speaking bool) bool {
+	e.heard = 0
+	for _, c := range e.cls {
+		if c.Voiced(f, speaking) {
+			e.heard++
+		}
+	}
+	return e.heard > 0
+}
+
+// Sure reports whether every classifier heard the last frame.
+func (e *either) Sure() bool { return e.heard == len(e.cls) }
+
+// Parts returns the classifiers, for callers that ask them for errors.
+func (e *either) Parts() []Classifier { return e.cls }

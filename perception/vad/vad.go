@@ -1,6 +1,7 @@
-// Package vad finds speech in a live audio stream: voice activity from frame energy over an
-// adaptive noise floor and the share of energy in the speech band, and the end of an utterance
-// after a stretch of trailing silence. It is pure Go.
+// Package vad finds speech in a live audio stream: a Classifier says which 10 ms frames are
+// speech (by default Energy: frame energy over an adaptive noise floor and the share of energy in
+// the speech band; perception/vad/silero supplies the Silero model), and the Detector turns that
+// into utterances, ending each after a stretch of trailing silence. It is pure Go.
 package vad
 
 import (
@@ -87,6 +88,7 @@ type Detector struct {
 	onset    int // consecutive loud frames
 	silent   int // consecutive quiet frames while speaking
 	voiced   int // speech frames in the utterance
+	sure     int // of those, the frames the classifier was sure of
 	ring     []int16
 	utt      []int16
 	endAt    int64
@@ -111,6 +113,16 @@ func (d *Detector) Voiced() time.Duration {
 		return 0
 	}
 	return d.ms(d.voiced)
+}
+
+// Sure returns how much of the utterance in progress the classifier is sure is speech (all of its
+// voiced frames unless it is a Surer); zero outside one. A barge-in waits for this, so a sound
+// only one of several classifiers takes for speech does not stop a reply.
+func (d *Detector) Sure() time.Duration {
+	if !d.speaking {
+		return 0
+	}
+	return d.ms(d.sure)
 }
 
 // Silence returns the trailing silence of the utterance in progress; zero outside one.
@@ -161,6 +173,10 @@ func (d *Detector) Flush() (Event, bool) {
 func (d *Detector) step(f []int16) (Event, bool) {
 	d.frames++
 	voiced := d.cls.Voiced(f, d.speaking)
+	sure := voiced
+	if s, ok := d.cls.(Surer); ok && voiced {
+		sure = s.Sure()
+	}
 	if !d.speaking {
 		d.ring = append(d.ring, f...)
 		if keep := d.framesOf(d.cfg.PreRoll) * d.frame; len(d.ring) > keep {
@@ -168,8 +184,11 @@ func (d *Detector) step(f []int16) (Event, bool) {
 		}
 		if voiced {
 			d.onset++
+			if sure {
+				d.sure++
+			}
 		} else {
-			d.onset = 0
+			d.onset, d.sure = 0, 0
 		}
 		if d.onset >= 3 {
 			d.speaking, d.silent, d.voiced = true, 0, d.onset
@@ -184,6 +203,9 @@ func (d *Detector) step(f []int16) (Event, bool) {
 	if voiced {
 		d.silent = 0
 		d.voiced++
+		if sure {
+			d.sure++
+		}
 		d.endAt = d.frames
 	} else {
 		d.silent++
@@ -226,7 +248,7 @@ func (d *Detector) finish() (Event, bool) {
 	d.speaking = false
 	utt := d.trimmed()
 	d.utt = nil
-	d.silent, d.hold = 0, 0
+	d.silent, d.hold, d.sure = 0, 0, 0
 	if d.ms(d.voiced) < d.cfg.MinSpeech {
 		return Event{}, false
 	}
