@@ -22,7 +22,13 @@ const StageName = "image.lights"
 const Kind = "lights"
 
 func init() {
-	perception.Register(StageName, func(perception.Env) (perception.Stage, error) { return Stage{}, nil })
+	perception.Register(StageName, func(env perception.Env) (perception.Stage, error) {
+		st := Stage{}
+		if p, ok := env.Packs.(packLayouts); ok {
+			st.packs = p
+		}
+		return st, nil
+	})
 }
 
 // Blob is one lit light in a frame; X and Y are the centre as fractions of the frame's size.
@@ -31,6 +37,8 @@ type Blob struct {
 	Y      float64 `json:"y"`
 	Radius int     `json:"r"`
 	Color  string  `json:"color"`
+	// Name is the light's name in the product's layout of the pack ("dsl", "door"), when known.
+	Name string `json:"name,omitempty"`
 }
 
 // Find returns the lit indicator lights of an image: small, round, saturated and bright spots.
@@ -148,8 +156,10 @@ func colorName(r, g, b int) string {
 	return "red"
 }
 
-// Stage reports the lit lights of each photo or frame.
-type Stage struct{}
+// Stage reports the lit lights of each photo or frame, named after the pack's product layouts.
+type Stage struct {
+	packs packLayouts
+}
 
 // Name implements perception.Stage.
 func (Stage) Name() string { return StageName }
@@ -159,7 +169,7 @@ func (Stage) Accepts(k media.Kind) bool { return k == media.Image }
 
 // Process reports one lights observation per image, with its frame time, also when no light is
 // lit, so that Track can tell a blinking light from a steady one.
-func (Stage) Process(ctx context.Context, item media.Item, _ perception.Expectation) ([]perception.Observation, error) {
+func (s Stage) Process(ctx context.Context, item media.Item, expect perception.Expectation) ([]perception.Observation, error) {
 	img, _, err := media.DecodeImage(item.Data, media.DefaultLimits().MaxPixels)
 	if err != nil {
 		return nil, err
@@ -168,6 +178,11 @@ func (Stage) Process(ctx context.Context, item media.Item, _ perception.Expectat
 	blobs := Find(img)
 	if blobs == nil {
 		blobs = []Blob{}
+	}
+	if s.packs != nil && expect.Pack != "" {
+		if p, err := s.packs.Pack(expect.Pack); err == nil {
+			Name(blobs, Layouts(p))
+		}
 	}
 	return []perception.Observation{{
 		Kind: Kind, Value: blobs, Confidence: 0.9,
@@ -183,8 +198,11 @@ type Frame struct {
 
 // Light is a light followed across frames.
 type Light struct {
-	X, Y    float64
-	Color   string
+	X, Y  float64
+	Color string
+	// Name is the name most of its sightings were given from the pack's product layout; "" when
+	// none was.
+	Name    string
 	Pattern string // steady, blinking, fast
 	// Lit is the share of frames, between its first and last sighting, in which it was lit.
 	Lit float64
@@ -199,6 +217,7 @@ func Track(frames []Frame) []Light {
 		x, y  float64
 		color string
 		seen  []int
+		names map[string]int
 	}
 	var ts []*track
 	for fi, f := range frames {
@@ -214,11 +233,14 @@ func Track(frames []Frame) []Light {
 				}
 			}
 			if best == nil {
-				best = &track{x: b.X, y: b.Y, color: b.Color}
+				best = &track{x: b.X, y: b.Y, color: b.Color, names: map[string]int{}}
 				ts = append(ts, best)
 			}
 			if n := len(best.seen); n == 0 || best.seen[n-1] != fi {
 				best.seen = append(best.seen, fi)
+			}
+			if b.Name != "" {
+				best.names[b.Name]++
 			}
 		}
 	}
@@ -231,6 +253,11 @@ func Track(frames []Frame) []Light {
 		}
 		lit := float64(len(t.seen)) / float64(span)
 		l := Light{X: t.x, Y: t.y, Color: t.color, Lit: lit, Pattern: "steady"}
+		for name, n := range t.names {
+			if n > t.names[l.Name] || n == t.names[l.Name] && name < l.Name {
+				l.Name = name
+			}
+		}
 		if lit < 0.9 {
 			l.Pattern = "blinking"
 			changes := 0
