@@ -239,6 +239,29 @@ func BenchmarkFaultVideo30s(b *testing.B) {
 	}
 }
 
+// BenchmarkFaultVideo30sEveryStage is BenchmarkFaultVideo30s with every stage this build can run
+// (speech recognition and the rating-plate reader included), as `parley serve` runs them.
+func BenchmarkFaultVideo30sEveryStage(b *testing.B) {
+	cfg := config.Default()
+	cfg.DataDir = b.TempDir()
+	srv, err := server.New(context.Background(), cfg, server.Options{Video: media.ExpandVideo, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(srv.Skipped) > 0 {
+		b.Logf("stages not available here: %v", srv.Skipped)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	b.Cleanup(func() { hs.Close(); srv.Close(context.Background()) })
+	path, _ := faultVideo(b, b.TempDir(), 30)
+	for b.Loop() {
+		id := newConversation(b, hs.URL, "appliances")
+		if code, out := postVideo(b, hs.URL, id, path, ""); code != 200 || !out["state"].(map[string]any)["resolved"].(bool) {
+			b.Fatalf("%d %v", code, out["reply"])
+		}
+	}
+}
+
 // TestOrdersSurviveARestart places an order, starts a new server on the same data directory and
 // finds the order, the stock it took and its order page still there; a last line cut short by a
 // crash is skipped, a corrupt line in the middle is an error.
