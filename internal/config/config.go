@@ -96,6 +96,10 @@ type Speech struct {
 	// Reply says when replies carry speech audio: voice (when the customer spoke), always or never.
 	Reply string `yaml:"reply"`
 	Voice string `yaml:"voice"`
+	// VAD chooses how live calls tell speech from noise: energy, silero or both (speech when
+	// either hears it); empty takes both when Silero is installed (parley models install) and
+	// energy otherwise.
+	VAD string `yaml:"vad"`
 }
 
 // Default returns the embedded defaults.
@@ -154,6 +158,7 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) {
 	str("PARLEY_CLOUD_BASE_URL", &c.Cloud.BaseURL)
 	str("PARLEY_CLOUD_MODEL", &c.Cloud.Model)
 	str("PARLEY_SPEECH_REPLY", &c.Speech.Reply)
+	str("PARLEY_VAD", &c.Speech.VAD)
 	str("PARLEY_EDGE_DIR", &c.EdgeDir)
 	if v, ok := lookup("PARLEY_VIDEO_FPS"); ok {
 		if f, err := strconv.ParseFloat(v, 64); err == nil {
@@ -206,6 +211,11 @@ func (c Config) Validate() error {
 	case "voice", "always", "never":
 	default:
 		errs = append(errs, fmt.Errorf("speech.reply %q: want voice, always or never", c.Speech.Reply))
+	}
+	switch c.Speech.VAD {
+	case "", "energy", "silero", "both":
+	default:
+		errs = append(errs, fmt.Errorf("speech.vad %q: want energy, silero or both", c.Speech.VAD))
 	}
 	if c.Cloud.BaseURL != "" {
 		if u, err := url.Parse(c.Cloud.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {

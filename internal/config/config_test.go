@@ -25,6 +25,8 @@ func TestLoad(t *testing.T) {
 		{"bad driver", "store:\n  driver: mysql\n", "want sqlite or postgres"},
 		{"postgres without dsn", "store:\n  driver: postgres\n", "dsn is required"},
 		{"bad speech", "speech:\n  reply: loud\n", "speech.reply"},
+		{"bad vad", "speech:\n  vad: loud\n", "speech.vad"},
+		{"silero vad", "speech:\n  vad: silero\n", ""},
 		{"cloud without model", "cloud:\n  base_url: http://127.0.0.1:1/v1\n", "cloud.model"},
 		{"bad webhook", "webhooks:\n  bank_core: ftp://x\n", "webhooks.bank_core"},
 	}
