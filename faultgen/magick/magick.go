@@ -134,7 +134,7 @@ func video(ctx context.Context, path string, t *faultgen.Truth, glyphs map[byte]
 	fmt.Fprintf(&list, "file '%s'\nduration %.2f\n", plate, t.Seconds/4)
 	for at := t.Seconds / 4; at < t.Seconds; at += 0.5 {
 		k := 0
-		if blink && int(at*2)%2 == 1 {
+		if blink && int((at-t.Seconds/4)*2)%2 == 1 {
 			k = 1
 		}
 		fmt.Fprintf(&list, "file '%s'\nduration 0.5\n", frames[k])
@@ -263,13 +263,14 @@ func segment(s rune, x, y, w, h, th, skew float64) string {
 	return strings.Join(out, " ")
 }
 
-// glyph rasterises a character of DejaVu Sans Mono Bold to a 5x7 grid of dots.
+// glyph rasterises a character of DejaVu Sans Mono to a 5x7 grid of dots: another maker's font than
+// the reader's.
 func glyph(ctx context.Context, c byte, cache map[byte][7]uint8) ([7]uint8, error) {
 	if g, ok := cache[c]; ok {
 		return g, nil
 	}
 	var g [7]uint8
-	out, err := exec.CommandContext(ctx, convert, "-background", "white", "-fill", "black", "-font", "DejaVu-Sans-Mono-Bold",
+	out, err := exec.CommandContext(ctx, convert, "-background", "white", "-fill", "black", "-font", "DejaVu-Sans-Mono",
 		"-pointsize", "140", "label:"+string(c), "-trim", "+repage", "-resize", "5x7!", "-colorspace", "gray", "png:-").Output()
 	if err != nil {
 		return g, fmt.Errorf("convert: %w", err)

@@ -231,7 +231,10 @@ func readDotChar(p plane, xs []float64, rows []float64, px float64, r int) (byte
 		bestSure      = 0.0
 		bestDots [7]uint8
 		bestX0   float64
+		// second is the lowest cost of another character, for the margin.
+		second = math.Inf(1)
 	)
+	costs := map[byte]float64{}
 	step := px
 	if len(xs) > 1 {
 		step = (xs[len(xs)-1] - xs[0]) / float64(len(xs)-1)
@@ -265,12 +268,25 @@ func readDotChar(p plane, xs []float64, rows []float64, px float64, r int) (byte
 					}
 				}
 			}
+			if old, ok := costs[c]; !ok || cost < old {
+				costs[c] = cost
+			}
 			if cost < bestCost || cost == bestCost && c < best {
 				best, bestCost, bestSure, bestDots, bestX0 = c, cost, minSure, dots, x0
 			}
 		}
 	}
-	conf := max(0.05, 0.45-bestCost/3)
+	for c, cost := range costs {
+		if c != best {
+			second = min(second, cost)
+		}
+	}
+	// A character that matches no shape of the font exactly (another maker's font, a dot lost to
+	// glare) is as sure as its margin over the next likeliest character, less for every dot off.
+	conf := 0.05
+	if second > 0 && !math.IsInf(second, 1) {
+		conf = max(0.05, min(0.55, 0.6*(second-bestCost)/second)*math.Exp(-bestCost/8))
+	}
 	if bestCost == 0 {
 		conf = 0.6 + 0.4*bestSure
 	}

@@ -326,6 +326,10 @@ func binarize(m *image.RGBA, box image.Rectangle, fgTest func(r, g, b int) bool)
 // readSegments reads seven-segment characters from a thresholded region.
 func readSegments(p plane) (Reading, bool) {
 	box, on, bw, bh, sep := p.box, p.on, p.w, p.h, p.sep
+	// Most LED and LCD digits lean forward: stand them upright before sampling the segments.
+	if k := slant(on, bw, bh); k != 0 {
+		on = shear(on, bw, bh, k)
+	}
 	fg, bg := p.fg, p.bg
 	// Vertical extent of the characters.
 	rows := make([]int, bh)

@@ -70,7 +70,7 @@ func nearest(p uint8, sure [7]float64) (byte, float64) {
 				cost += 0.2 + sure[i]
 			}
 		}
-		if cost < bestCost {
+		if cost < bestCost || cost == bestCost && g < best {
 			best, bestCost = g, cost
 		}
 	}
