@@ -79,6 +79,10 @@ type Config struct {
 	// customer spoke".
 	Speaker     Speaker
 	SpeechReply string
+	// Documents, when set, returns the conversation's last document readings (a check) from the
+	// store, for the stages that record what was done with them; otherwise the readings this
+	// process made are used.
+	Documents func(ctx context.Context, conversationID string) []perception.Observation
 }
 
 // Service runs conversation turns.

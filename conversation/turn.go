@@ -245,7 +245,11 @@ func (s *Service) acted(ctx context.Context, ch *Change, out dialogue.Outcome, o
 
 // record tells the stages that keep records (the check stage's deposited checks) about an action.
 func (s *Service) record(ctx context.Context, id string, a dialogue.Action) {
-	for _, o := range s.docs.of(id) {
+	docs := s.docs.of(id)
+	if s.cfg.Documents != nil {
+		docs = s.cfg.Documents(ctx, id)
+	}
+	for _, o := range docs {
 		for _, st := range s.cfg.Pipeline.Stages() {
 			if r, ok := st.(perception.Recorder); ok && st.Name() == o.Source.Stage {
 				if err := r.Record(ctx, a.Type, o, id); err != nil {

@@ -138,6 +138,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (s *Server, err e
 		for id, why := range s.Skipped {
 			s.log.Warn("perception stage unavailable", "stage", id, "why", why)
 		}
+		s.shareDeposits(ctx, stages)
 	}
 	if opts.Video != nil {
 		s.video = VideoExpander(frames.Selecting(frames.Expander(opts.Video), frames.DefaultOptions()))

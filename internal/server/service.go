@@ -7,6 +7,7 @@ import (
 	"github.com/parleyhq/parley/conversation"
 	"github.com/parleyhq/parley/dialogue"
 	"github.com/parleyhq/parley/media"
+	"github.com/parleyhq/parley/store"
 )
 
 // conversations builds the conversation service the handlers call, wired to this server's
@@ -30,6 +31,9 @@ func (s *Server) conversations() (*conversation.Service, error) {
 			},
 			Output: func(pack, name string, seconds float64) { m.output.WithLabelValues(pack, name).Observe(seconds) },
 		},
+	}
+	if _, shared := s.store.(store.Deposits); shared {
+		cfg.Documents = s.storedDocuments
 	}
 	if s.opts.Speaker != nil {
 		cfg.Speaker = s.opts.Speaker

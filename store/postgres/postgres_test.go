@@ -54,3 +54,18 @@ func TestBlobConformance(t *testing.T) {
 		return s.Blobs()
 	})
 }
+
+func TestDepositConformance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a PostgreSQL server; skipped with -short")
+	}
+	srv := pgtest.Start(t)
+	storetest.RunDeposits(t, func(t *testing.T) store.Deposits {
+		s, err := postgres.Open(context.Background(), srv.SchemaDSN(t, storetest.Name(t)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}

@@ -62,6 +62,19 @@ var migrations = []string{
 		payload    text NOT NULL,
 		created_at timestamptz NOT NULL DEFAULT now()
 	);`,
+	// Deposited checks, so a check deposited on one node is refused on every node.
+	`CREATE TABLE deposits (
+		id           bigserial PRIMARY KEY,
+		fingerprint  text NOT NULL,
+		routing      text NOT NULL,
+		account      text NOT NULL,
+		check_number text NOT NULL,
+		amount       double precision NOT NULL,
+		at           timestamptz NOT NULL,
+		ref          text NOT NULL
+	);
+	CREATE INDEX deposits_identity ON deposits (routing, account, check_number);
+	CREATE INDEX deposits_amount ON deposits (amount);`,
 	// Columns and a trigger for the dashboard and explorer (stats.go).
 	insightsMigration,
 }

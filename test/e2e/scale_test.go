@@ -91,6 +91,29 @@ func (n *node) say(t *testing.T, id, text string) {
 	n.call(t, "POST", "/v1/conversations/"+id+"/messages", "application/json", bytes.NewReader(body), nil)
 }
 
+// photo sends a check photo and returns the reply's text.
+func (n *node) photo(t *testing.T, id string, photo []byte) string {
+	t.Helper()
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	fw, _ := mw.CreateFormFile("image", "check.jpg")
+	fw.Write(photo)
+	mw.Close()
+	var res struct {
+		Reply struct {
+			Parts []struct {
+				Text string `json:"text"`
+			} `json:"parts"`
+		} `json:"reply"`
+	}
+	n.call(t, "POST", "/v1/conversations/"+id+"/messages", mw.FormDataContentType(), &form, &res)
+	var text []string
+	for _, p := range res.Reply.Parts {
+		text = append(text, p.Text)
+	}
+	return strings.Join(text, " ")
+}
+
 // view is what GET /v1/conversations/{id} shows, kept to compare nodes.
 type view struct {
 	Status   string          `json:"status"`
@@ -160,12 +183,7 @@ func TestTwoNodesOneDatabase(t *testing.T) {
 	a.say(t, id, "I would like to deposit a check")
 
 	// The photo goes to node B; node A sees the amount read from it and serves the photo.
-	var form bytes.Buffer
-	mw := multipart.NewWriter(&form)
-	fw, _ := mw.CreateFormFile("image", "check.jpg")
-	fw.Write(photo)
-	mw.Close()
-	b.call(t, "POST", "/v1/conversations/"+id+"/messages", mw.FormDataContentType(), &form, nil)
+	b.photo(t, id, photo)
 	v := a.view(t, id)
 	var st struct {
 		Slots map[string]struct {
@@ -278,5 +296,21 @@ func TestTwoNodesOneDatabase(t *testing.T) {
 	json.Unmarshal(va.State, &counted)
 	if counted.Turns != turns || len(va.Messages) != turns || va.Version != turns+1 {
 		t.Fatalf("%d turns in the state, %d messages, version %d; want %d, %d, %d", counted.Turns, len(va.Messages), va.Version, turns, turns, turns+1)
+	}
+
+	// A check deposited with its photo read on node B and the deposit confirmed on node A is
+	// flagged when it is deposited again through node B with the photo read on node A.
+	for i, nodes := range [][2]*node{{a, b}, {b, a}} {
+		talk, read := nodes[0], nodes[1]
+		talk.call(t, "POST", "/v1/conversations", "application/json", strings.NewReader(`{"pack":"bank"}`), &created)
+		talk.say(t, created.ID, "I would like to deposit a check")
+		reply := read.photo(t, created.ID, photo)
+		if warned := strings.Contains(reply, "was deposited"); warned != (i == 1) {
+			t.Fatalf("deposit %d: the photo's reply %q (a second deposit must be flagged, a first must not)", i+1, reply)
+		}
+		talk.say(t, created.ID, "yes")
+		if v := read.view(t, created.ID); v.Status != "resolved" {
+			t.Fatalf("deposit %d: status %s after yes, want resolved", i+1, v.Status)
+		}
 	}
 }
