@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/media"
 	"github.com/parleyhq/parley/perception"
 	"github.com/parleyhq/parley/store"
+	"github.com/parleyhq/parley/web/chart"
 )
 
 // timelineCue is one reading that moved frustration or confusion.
@@ -76,7 +77,36 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
 	pack, _ := s.packs.Pack(c.Pack)
 	v := buildTimeline(c, &st, msgs)
 	v.Summary = humanSummary(c, &st, pack, v.Points)
-	writeJSON(w, http.StatusOK, v)
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "json":
+		writeJSON(w, http.StatusOK, v)
+	case "svg":
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Cache-Control", "no-store")
+		fmt.Fprint(w, timelineChart(v).SVG())
+	default:
+		s.fail(w, r, errorf(http.StatusBadRequest, "bad_query", fmt.Sprintf("format=%q: use json or svg", f)))
+	}
+}
+
+// timelineChart draws frustration and confusion per customer message, with the handoff and the
+// style changes marked.
+func timelineChart(v *timelineView) chart.Line {
+	l := chart.Line{ID: "emotion", Title: "Frustration and confusion", Step: time.Minute, Min: 0, Max: 1, Format: pct}
+	fr, cf := chart.Series{Name: "frustration"}, chart.Series{Name: "confusion"}
+	for i, p := range v.Points {
+		l.X = append(l.X, p.At)
+		fr.Values = append(fr.Values, f64(p.Frustration))
+		cf.Values = append(cf.Values, f64(p.Confusion))
+		if p.StyleChange != "" {
+			l.Markers = append(l.Markers, chart.Marker{Index: i, Label: "style", Class: "style-change"})
+		}
+		if p.Handoff {
+			l.Markers = append(l.Markers, chart.Marker{Index: i, Label: "handoff", Class: "handoff"})
+		}
+	}
+	l.Series = []chart.Series{fr, cf}
+	return l
 }
 
 // buildTimeline replays the affect fusion over the stored observations of each customer message,

@@ -42,6 +42,15 @@ type Line struct {
 	Format func(float64) string
 	// Min and Max fix the Y range when Max > Min (rates: 0 to 1); otherwise it fits the data from 0.
 	Min, Max float64
+	// Markers are vertical lines at X positions, such as a handoff.
+	Markers []Marker
+}
+
+// Marker is a labelled vertical line at X position Index; Class is added to its group's classes.
+type Marker struct {
+	Index int
+	Label string
+	Class string
 }
 
 // Points counts the drawn points: the non-nil values of every series.
@@ -102,6 +111,13 @@ func (l Line) SVG() string {
 		for i := 0; i < n; i += every {
 			fmt.Fprintf(&b, `<text class="tick" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x(i), height-padB+18, esc(xLabel(l.X[i], l.Step)))
 		}
+	}
+	for _, m := range l.Markers {
+		if m.Index < 0 || m.Index >= n {
+			continue
+		}
+		fmt.Fprintf(&b, `<g class="marker %s" data-marker="%s"><line x1="%.1f" x2="%.1f" y1="%d" y2="%d"/><text class="tick" x="%.1f" y="%d">%s</text></g>`,
+			esc(m.Class), esc(m.Label), x(m.Index), x(m.Index), padT, height-padB, x(m.Index)+3, padT+10, esc(m.Label))
 	}
 	for si, s := range l.Series {
 		fmt.Fprintf(&b, `<g class="series s%d" data-series="%s">`, si%8, esc(s.Name))

@@ -1,5 +1,6 @@
 // Parley agent console: the human handoff queue, the context summary and a reply box.
 import { api, el, renderPart, fmtValue } from './common.js';
+import { loadTimeline, timelineNodes } from './timeline.js';
 
 const $ = (id) => document.getElementById(id);
 let current = null;
@@ -45,6 +46,14 @@ async function loadConversation(id, h) {
   const s = c.state || {};
   const ho = c.handoff || h.handoff || {};
   $('summary').textContent = ho.summary || 'No summary.';
+  try {
+    const timeline = await loadTimeline(id);
+    if (current !== id) return;
+    $('summary').textContent = timeline.tl.summary;
+    $('timeline').replaceChildren(...timelineNodes(timeline));
+  } catch (e) {
+    $('timeline').replaceChildren(el('p', { class: 'error', text: e.message }));
+  }
   $('facts').replaceChildren(...Object.entries(s.slots || {}).map(([k, v]) =>
     el('span', { class: 'badge', title: v.status, text: `${k.replace(/_/g, ' ')}: ${fmtValue(v.value)} (${v.status})` })));
   if (s.affect) {
