@@ -91,6 +91,7 @@ func readTruth(dir string) ([]checkTruth, error) {
 				"check_number": firstString(fields, "check_number", "serial", "number"),
 				"date":         firstString(fields, "date"),
 				"payee":        firstString(fields, "payee"),
+				"micr":         firstString(fields, "micr", "micr_line"),
 			},
 		}
 		if t.Degradation == "" {
@@ -231,14 +232,18 @@ func imageOrErr(data []byte, err *error) (img image.Image) {
 
 // evalSummary is the report of `parley eval checks`.
 type evalSummary struct {
-	Checks   int                           `json:"checks"`
-	Errors   int                           `json:"errors"`
-	Overall  float64                       `json:"overall_accuracy"`
-	ByField  map[string]float64            `json:"by_field"`
-	ByDegr   map[string]map[string]float64 `json:"by_degradation"`
-	CountBy  map[string]int                `json:"count_by_degradation"`
-	MedianMS float64                       `json:"median_ms"`
-	P90MS    float64                       `json:"p90_ms"`
+	Checks  int                           `json:"checks"`
+	Errors  int                           `json:"errors"`
+	Overall float64                       `json:"overall_accuracy"`
+	ByField map[string]float64            `json:"by_field"`
+	ByDegr  map[string]map[string]float64 `json:"by_degradation"`
+	CountBy map[string]int                `json:"count_by_degradation"`
+	// MICRLines counts the checks whose truth gives the MICR line; MICRExact is the share read
+	// exactly (spaces aside). The line is scored on its own, not among the fields.
+	MICRLines int     `json:"micr_lines"`
+	MICRExact float64 `json:"micr_exact_lines"`
+	MedianMS  float64 `json:"median_ms"`
+	P90MS     float64 `json:"p90_ms"`
 }
 
 func summarize(results []evalResult) evalSummary {
@@ -255,6 +260,12 @@ func summarize(results []evalResult) evalSummary {
 		}
 		d := r.truth.Degradation
 		s.CountBy[d]++
+		if want := r.truth.Want["micr"]; want != "" {
+			s.MICRLines++
+			if r.rd != nil && r.rd.MICR != nil && strings.ReplaceAll(r.rd.MICR.Text, " ", "") == strings.ReplaceAll(want, " ", "") {
+				s.MICRExact++
+			}
+		}
 		if degr[d] == nil {
 			degr[d] = map[string]*tally{}
 		}
@@ -288,6 +299,9 @@ func summarize(results []evalResult) evalSummary {
 		}
 	}
 	s.Overall = rate(&all)
+	if s.MICRLines > 0 {
+		s.MICRExact /= float64(s.MICRLines)
+	}
 	slices.Sort(ms)
 	if len(ms) > 0 {
 		s.MedianMS = ms[len(ms)/2]
@@ -343,6 +357,9 @@ func printSummary(out io.Writer, s evalSummary) {
 	fmt.Fprintf(tw, "%s\t\n", pct(s.Overall))
 	tw.Flush()
 	fmt.Fprintf(out, "\nchecks %d, errors %d, time per check: median %.0f ms, p90 %.0f ms\n", s.Checks, s.Errors, s.MedianMS, s.P90MS)
+	if s.MICRLines > 0 {
+		fmt.Fprintf(out, "MICR lines read exactly: %.0f/%d (%.1f%%)\n", s.MICRExact*float64(s.MICRLines), s.MICRLines, 100*s.MICRExact)
+	}
 }
 
 // got returns the reading's value of a scored field, as printed in the list of misses.

@@ -79,20 +79,18 @@ func cutPayee(ws []ocr.Word) []ocr.Word {
 	return best
 }
 
-// trimDoubtful drops the words after a name that Tesseract read far less surely than the name's
-// first words: print behind the line (safety paper's pattern, a signature's tail) read as words.
+// trimDoubtful drops the words after a name that are print behind the line read as words
+// (safety paper's pattern, a signature's tail): a word Tesseract is almost sure it misread
+// (confidence under 0.2), or a doubtful word in capitals after a name written in mixed case.
 func trimDoubtful(ws []ocr.Word) []ocr.Word {
-	if len(ws) < 2 {
-		return ws
-	}
-	head := ws[0].Confidence
-	if len(ws) > 2 {
-		head = min(ws[0].Confidence, ws[1].Confidence)
-	}
-	for i := 1; i < len(ws); i++ {
-		if c := ws[i].Confidence; c < 0.5 && c < 0.7*head {
+	mixed := false
+	for i, w := range ws {
+		t := strings.Trim(w.Text, ".,'-")
+		caps := t != "" && strings.ToUpper(t) == t && strings.ToLower(t) != t
+		if i > 0 && (w.Confidence < 0.2 || caps && mixed && w.Confidence < 0.45) {
 			return ws[:i]
 		}
+		mixed = mixed || strings.ToLower(t) != t && !caps
 	}
 	return ws
 }
