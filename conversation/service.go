@@ -7,8 +7,9 @@
 // version of the state it started from; when another process saved first the store answers
 // store.ErrConflict and the service redoes the change on the fresh state (perception is kept when
 // what the dialogue expects did not change). Within one process the turns of a conversation are
-// also serialised by a lock, so a single node never conflicts with itself. Nothing about a
-// conversation is held in memory between turns: every turn starts from the store.
+// also serialised by a lock, so a single node never conflicts with itself. A process keeps the
+// state it last saved and starts its next turn from it; that guess is checked by the version at
+// the save, so a conversation that moved to another node costs one redone turn, never a lost one.
 package conversation
 
 import (
@@ -93,6 +94,8 @@ type Service struct {
 	// docs keeps the last reading of each document kind (a check) per conversation, so stages
 	// can record what was done with it when the flow acts on it later.
 	docs documents
+	// cache keeps the state this process last saved, checked by version at the next save.
+	cache snapshots
 }
 
 // New checks cfg and returns a service.
@@ -143,8 +146,17 @@ func (s *Service) Load(ctx context.Context, id string) (*Snapshot, error) {
 	return &Snapshot{Conv: c, State: st}, nil
 }
 
+// Check returns store.ErrNotFound when the conversation does not exist, without decoding it.
+func (s *Service) Check(ctx context.Context, id string) error {
+	if s.cache.has(id) {
+		return nil // conversations are never deleted
+	}
+	_, err := s.cfg.Store.Conversation(ctx, id)
+	return err
+}
+
 // Create stores a new open conversation of pack under id (a new ID when empty).
-func (s *Service) Create(ctx context.Context, id, pack string) (*Snapshot, error) {
+func (s *Service) Create(ctx context.Context, id, pack string) (*store.Conversation, error) {
 	if _, err := s.cfg.Packs.Pack(pack); err != nil {
 		return nil, err
 	}
@@ -158,7 +170,22 @@ func (s *Service) Create(ctx context.Context, id, pack string) (*Snapshot, error
 	if err := s.cfg.Store.CreateConversation(ctx, c); err != nil {
 		return nil, err
 	}
-	return &Snapshot{Conv: c, State: st}, nil
+	cp := *c
+	s.cache.put(&Snapshot{Conv: &cp, State: st})
+	return c, nil
+}
+
+// start returns the state a change begins from: on the first attempt the state this process
+// last saved when it has it, otherwise the stored one.
+func (s *Service) start(ctx context.Context, id string, attempt int) (*Snapshot, error) {
+	if attempt == 1 {
+		if snap := s.cache.take(id); snap != nil {
+			return snap, nil
+		}
+	} else {
+		s.cache.take(id)
+	}
+	return s.Load(ctx, id)
 }
 
 // Change is one change being made to a conversation. The function given to Update may run more
@@ -183,34 +210,37 @@ func (s *Service) StartHandoff(ch *Change, h *dialogue.HandoffRequest) {
 	ch.Conv.Status = store.StatusHandoff
 	ch.Conv.Handoff = &store.Handoff{Reason: h.Reason, Summary: h.Summary, At: s.now()}
 	ch.handoff = true
-	ch.Publish(dialogue.Event{Type: "handoff", Data: ch.Conv.Handoff})
+	ev := *ch.Conv.Handoff
+	ch.Publish(dialogue.Event{Type: "handoff", Data: &ev})
 }
 
 // Update applies fn to the conversation and saves it, redoing fn on fresh state when another
-// process saved in between. It returns the saved snapshot.
-func (s *Service) Update(ctx context.Context, id string, fn func(ch *Change) error) (*Snapshot, error) {
+// process saved in between. What fn reads from the change it must copy: the change is kept for
+// the next one once saved.
+func (s *Service) Update(ctx context.Context, id string, fn func(ch *Change) error) error {
 	defer s.locks.lock(id)()
 	for attempt := 1; ; attempt++ {
-		snap, err := s.Load(ctx, id)
+		snap, err := s.start(ctx, id, attempt)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		ch := &Change{Snapshot: snap}
 		if err := fn(ch); err != nil {
-			return nil, err
+			return err
 		}
 		err = s.save(ctx, ch.Snapshot)
 		if errors.Is(err, store.ErrConflict) {
 			if err := s.conflicted(attempt); err != nil {
-				return nil, err
+				return err
 			}
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
+		s.cache.put(ch.Snapshot)
 		s.finish(ch)
-		return ch.Snapshot, nil
+		return nil
 	}
 }
 
@@ -248,13 +278,17 @@ func (s *Service) save(ctx context.Context, snap *Snapshot) error {
 }
 
 // Fuse adds observations made outside a message (live camera frames, on-device scores) to the
-// conversation's state and publishes what changed, followed by extra events.
-func (s *Service) Fuse(ctx context.Context, id string, obs []perception.Observation, extra ...dialogue.Event) (*Snapshot, error) {
-	return s.Update(ctx, id, func(ch *Change) error {
+// conversation's state and publishes what changed, followed by extra events. It returns the
+// affect after them.
+func (s *Service) Fuse(ctx context.Context, id string, obs []perception.Observation, extra ...dialogue.Event) (dialogue.Affect, error) {
+	var affect dialogue.Affect
+	err := s.Update(ctx, id, func(ch *Change) error {
 		ch.Publish(s.cfg.Engine.Observe(ch.State, obs)...)
 		ch.Publish(extra...)
+		affect = ch.State.Affect
 		return nil
 	})
+	return affect, err
 }
 
 // Observe runs perception on items (camera frames) and fuses what it saw, without a reply.

@@ -96,11 +96,11 @@ func say(t *testing.T, svc *conversation.Service, id, text string) *conversation
 func TestHandoffOnOtherNodeSurvives(t *testing.T) {
 	c := newCluster(t)
 	a, b := c.node(t, nil), c.node(t, nil)
-	snap, err := a.Create(context.Background(), "", "bank")
+	created, err := a.Create(context.Background(), "", "bank")
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := snap.Conv.ID
+	id := created.ID
 	say(t, a, id, "I would like to deposit a check")
 	say(t, b, id, "I want to talk to a human")
 	last := say(t, a, id, "hello?")
@@ -138,14 +138,14 @@ func (r *racing) UpdateConversation(ctx context.Context, c *store.Conversation) 
 func TestConflictRedoesTurnOnFreshState(t *testing.T) {
 	c := newCluster(t)
 	b := c.node(t, nil)
-	snap, err := b.Create(context.Background(), "", "bank")
+	created, err := b.Create(context.Background(), "", "bank")
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := snap.Conv.ID
+	id := created.ID
 	r := &racing{Store: c.store}
 	r.before = func() {
-		_, err := b.Update(context.Background(), id, func(ch *conversation.Change) error {
+		err := b.Update(context.Background(), id, func(ch *conversation.Change) error {
 			b.StartHandoff(ch, &dialogue.HandoffRequest{Reason: "asked on node B", Summary: "deposit"})
 			return nil
 		})
@@ -183,11 +183,11 @@ func TestConflictRedoesTurnOnFreshState(t *testing.T) {
 func TestConcurrentTurnsOnTwoNodes(t *testing.T) {
 	c := newCluster(t)
 	nodes := []*conversation.Service{c.node(t, nil), c.node(t, nil)}
-	snap, err := nodes[0].Create(context.Background(), "", "bank")
+	created, err := nodes[0].Create(context.Background(), "", "bank")
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := snap.Conv.ID
+	id := created.ID
 	const turns = 24
 	var wg sync.WaitGroup
 	for i := range turns {

@@ -32,7 +32,7 @@ type Result struct {
 // Say stores a customer message made of items (a live utterance: audio parts keep their bytes in
 // Data) and runs its turn.
 func (s *Service) Say(ctx context.Context, id string, items []media.Item) (*Result, error) {
-	if _, err := s.cfg.Store.Conversation(ctx, id); err != nil {
+	if err := s.Check(ctx, id); err != nil {
 		return nil, err
 	}
 	msg := &store.Message{ConversationID: id, Role: store.RoleCustomer, CreatedAt: s.now()}
@@ -104,7 +104,7 @@ func (s *Service) turn(ctx context.Context, msg *store.Message, items []media.It
 		perceived bool
 	)
 	for attempt := 1; ; attempt++ {
-		snap, err := s.Load(ctx, msg.ConversationID)
+		snap, err := s.start(ctx, msg.ConversationID, attempt)
 		if err != nil {
 			return nil, err
 		}
@@ -135,9 +135,11 @@ func (s *Service) turn(ctx context.Context, msg *store.Message, items []media.It
 			return nil, err
 		}
 		s.acted(ctx, ch, out, obs)
+		res := &Result{MessageID: msg.ID, Reply: out.Reply, State: ch.Conv.State, Heard: transcript(obs),
+			Affect: ch.State.Affect, Version: ch.Conv.Version}
+		s.cache.put(ch.Snapshot)
 		s.finish(ch)
-		return &Result{MessageID: msg.ID, Reply: out.Reply, State: ch.Conv.State, Heard: transcript(obs),
-			Affect: ch.State.Affect, Version: ch.Conv.Version}, nil
+		return res, nil
 	}
 }
 

@@ -63,12 +63,11 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	snap, err := s.conv.Create(r.Context(), newID("c_"), req.Pack)
+	c, err := s.conv.Create(r.Context(), newID("c_"), req.Pack)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	c := snap.Conv
 	pack, _ := s.packs.Pack(req.Pack)
 	writeJSON(w, http.StatusCreated, map[string]any{"id": c.ID, "pack": c.Pack, "greeting": pack.Greeting})
 }
@@ -128,8 +127,7 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 // change runs fn on the conversation named in the path and saves it; fn runs again on fresh
 // state when another node saved first.
 func (s *Server) change(r *http.Request, fn func(ch *conversation.Change) error) error {
-	_, err := s.conv.Update(r.Context(), r.PathValue("id"), fn)
-	return err
+	return s.conv.Update(r.Context(), r.PathValue("id"), fn)
 }
 
 func (s *Server) handleCSAT(w http.ResponseWriter, r *http.Request) {
@@ -171,7 +169,8 @@ func (s *Server) handleHandoff(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		s.conv.StartHandoff(ch, &dialogue.HandoffRequest{Reason: req.Reason, Summary: dialogue.Summary(ch.State, pack)})
-		h = ch.Conv.Handoff
+		x := *ch.Conv.Handoff
+		h = &x
 		return nil
 	})
 	if err != nil {

@@ -168,12 +168,12 @@ func (s *Server) handleEdge(w http.ResponseWriter, r *http.Request) {
 		counts = s.countBytes(id, b.Kind, b.Sent, b.Raw)
 	}
 	if len(obs) > 0 {
-		snap, err := s.conv.Fuse(r.Context(), id, obs, dialogue.Event{Type: "edge", Data: map[string]any{"observations": len(obs)}})
+		affect, err := s.conv.Fuse(r.Context(), id, obs, dialogue.Event{Type: "edge", Data: map[string]any{"observations": len(obs)}})
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"accepted": len(obs), "affect": snap.State.Affect, "bytes": counts})
+		writeJSON(w, http.StatusOK, map[string]any{"accepted": len(obs), "affect": affect, "bytes": counts})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"accepted": 0, "bytes": counts})

@@ -33,8 +33,8 @@ type messageResponse struct {
 
 func (s *Server) handleMessage(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	cv, err := s.load(r.Context(), r.PathValue("id"))
-	if err != nil {
+	id := r.PathValue("id")
+	if err := s.conv.Check(r.Context(), id); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -48,7 +48,7 @@ func (s *Server) handleMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := &store.Message{
-		ID: newID("m_"), ConversationID: cv.Conv.ID, Role: store.RoleCustomer, Text: text,
+		ID: newID("m_"), ConversationID: id, Role: store.RoleCustomer, Text: text,
 		IdempotencyKey: r.Header.Get("Idempotency-Key"), CreatedAt: s.now(),
 	}
 	for _, u := range uploads {
