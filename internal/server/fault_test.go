@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -254,10 +255,39 @@ func BenchmarkFaultVideo30sEveryStage(b *testing.B) {
 	hs := httptest.NewServer(srv.Handler())
 	b.Cleanup(func() { hs.Close(); srv.Close(context.Background()) })
 	path, _ := faultVideo(b, b.TempDir(), 30)
+	n := 0
 	for b.Loop() {
+		n++
 		id := newConversation(b, hs.URL, "appliances")
 		if code, out := postVideo(b, hs.URL, id, path, ""); code != 200 || !out["state"].(map[string]any)["resolved"].(bool) {
 			b.Fatalf("%d %v", code, out["reply"])
+		}
+	}
+	reportStageTimes(b, hs.URL, n)
+}
+
+// reportStageTimes reports, from the server's metrics, the milliseconds each perception stage
+// spent per video, summed over the items it read (frames run in parallel, so these add up to
+// more than the wall time).
+func reportStageTimes(b *testing.B, base string, n int) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(raw), "\n") {
+		rest, ok := strings.CutPrefix(line, `parley_stage_seconds_sum{stage="`)
+		if !ok {
+			continue
+		}
+		name, val, ok := strings.Cut(rest, `"} `)
+		if !ok {
+			continue
+		}
+		var secs float64
+		if _, err := fmt.Sscan(val, &secs); err == nil && n > 0 {
+			b.ReportMetric(secs*1000/float64(n), name+"-ms/op")
 		}
 	}
 }
