@@ -284,3 +284,66 @@ func series(m map[time.Time]*Group) []Bucketed {
 	slices.SortFunc(out, func(a, b Bucketed) int { return a.Start.Compare(b.Start) })
 	return out
 }
+
+// Medians takes the median resolution time of every grouping from values added in ascending
+// order, for backends without a percentile aggregate.
+type Medians struct {
+	overall   []float64
+	buckets   map[time.Time][]float64
+	packs     map[string][]float64
+	packBkts  map[string]map[time.Time][]float64
+	uni, mult []float64
+}
+
+// Add records one resolved conversation; calls must come in ascending order of secs.
+func (m *Medians) Add(start time.Time, pack string, mask int, secs float64) {
+	if m.buckets == nil {
+		m.buckets, m.packs, m.packBkts = map[time.Time][]float64{}, map[string][]float64{}, map[string]map[time.Time][]float64{}
+	}
+	m.overall = append(m.overall, secs)
+	m.buckets[start] = append(m.buckets[start], secs)
+	m.packs[pack] = append(m.packs[pack], secs)
+	if m.packBkts[pack] == nil {
+		m.packBkts[pack] = map[time.Time][]float64{}
+	}
+	m.packBkts[pack][start] = append(m.packBkts[pack][start], secs)
+	switch {
+	case mask == 0:
+	case Multimodal(mask):
+		m.mult = append(m.mult, secs)
+	default:
+		m.uni = append(m.uni, secs)
+	}
+}
+
+// Apply sets the medians on b.
+func (m *Medians) Apply(b *StatsBuilder) {
+	set := func(g int, start time.Time, key string, v []float64) {
+		if len(v) > 0 {
+			b.SetMedian(g, start, key, median(v))
+		}
+	}
+	set(MedianOverall, time.Time{}, "", m.overall)
+	for t, v := range m.buckets {
+		set(MedianBucket, t, "", v)
+	}
+	for p, v := range m.packs {
+		set(MedianPack, time.Time{}, p, v)
+	}
+	for p, bs := range m.packBkts {
+		for t, v := range bs {
+			set(MedianPackBucket, t, p, v)
+		}
+	}
+	set(MedianCohort, time.Time{}, "unimodal", m.uni)
+	set(MedianCohort, time.Time{}, "multimodal", m.mult)
+}
+
+// median of sorted values: the middle one, or the mean of the two middle ones.
+func median(v []float64) float64 {
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}

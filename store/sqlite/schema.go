@@ -41,6 +41,8 @@ var migrations = []string{
 	`ALTER TABLE conversations ADD COLUMN version INTEGER NOT NULL DEFAULT 1;`,
 	// Columns and triggers for the dashboard and explorer (stats.go).
 	insightsMigration,
+	// The stats query reads resolution times in order from this index.
+	resolutionIndexMigration,
 }
 
 // migrate brings the database on conn to the newest schema version, one transaction per migration.
