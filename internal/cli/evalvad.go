@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,7 @@ func runEvalVAD(ctx context.Context, args []string, out io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed for building the streams")
 	endSilence := fs.Duration("end-silence", 600*time.Millisecond, "trailing silence that ends an utterance (as in live calls)")
 	bargeIn := fs.Duration("barge-in", 400*time.Millisecond, "speech that stops a playing reply (as in live calls)")
+	level := fs.Float64("level-drop", 0, "also measure each detector with vad.Level: inside an utterance a frame this many dB under the talker's level is not speech (0: off)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -85,6 +87,21 @@ func runEvalVAD(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if len(engs) == 0 {
 		return fmt.Errorf("no detector to measure")
+	}
+	if *level > 0 {
+		for _, e := range slices.Clone(engs) {
+			inner := e.cls
+			engs = append(engs, vadEngine{name: e.name + "+lvl", cls: func() (vad.Classifier, error) {
+				c := vad.Classifier(vad.NewEnergy(vadeval.Rate, 0))
+				if inner != nil {
+					var err error
+					if c, err = inner(); err != nil {
+						return nil, err
+					}
+				}
+				return vad.NewLevel(c, *level), nil
+			}})
+		}
 	}
 	dir := pos[0]
 	truth, err := readSpeechTruth(filepath.Join(dir, "truth.jsonl"))

@@ -205,3 +205,34 @@ func TestHoldKeepsPauseInside(t *testing.T) {
 		})
 	}
 }
+
+// always hears speech in every frame, to test wrappers on their own.
+type always struct{}
+
+func (always) Voiced([]int16, bool) bool { return true }
+
+// TestLevelEndsUnderTalker checks that vad.Level ends an utterance held open only by background
+// 20 dB under the talker, and keeps one whose level stays near the talker's.
+func TestLevelEndsUnderTalker(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	loud, bed := noise(r, 16000, 3000), noise(r, 32000, 300)
+	d := New(Config{Classifier: NewLevel(always{}, 15)})
+	var ends int
+	for _, ev := range append(d.Write(loud), d.Write(bed)...) {
+		if ev.Type == SpeechEnd {
+			ends++
+			if ev.At > 1100*time.Millisecond {
+				t.Errorf("utterance ended at %v, the talker stopped at 1s", ev.At)
+			}
+		}
+	}
+	if ends != 1 {
+		t.Fatalf("%d utterances ended, want 1", ends)
+	}
+	d = New(Config{Classifier: NewLevel(always{}, 15)})
+	for _, ev := range append(d.Write(loud), d.Write(noise(r, 32000, 1500))...) {
+		if ev.Type == SpeechEnd {
+			t.Fatalf("ended at %v though the level only fell 6 dB", ev.At)
+		}
+	}
+}
