@@ -43,6 +43,8 @@ var migrations = []string{
 	insightsMigration,
 	// The stats query reads resolution times in order from this index.
 	resolutionIndexMigration,
+	// Hourly counters for the stats query, kept by triggers (stats.go).
+	rollupMigration(),
 }
 
 // migrate brings the database on conn to the newest schema version, one transaction per migration.

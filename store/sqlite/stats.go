@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/parleyhq/parley/store"
 )
@@ -81,9 +82,10 @@ func statsWhere(q store.StatsQuery) (string, []any) {
 	return strings.Join(where, " AND "), args
 }
 
-// Stats aggregates the selected conversations in three queries over the covering index: counts
-// grouped by bucket, pack and modality mask; medians of resolution time per grouping (by window
-// functions: SQLite has no percentile aggregate); and counts per status.
+// Stats aggregates the selected conversations in one read transaction: the counters from the
+// hourly rollup when the range is in whole hours (else grouped by bucket, pack and modality mask
+// over the covering index, with counts per status), and the medians of resolution time from the
+// resolution index.
 func (s *SQLite) Stats(ctx context.Context, q store.StatsQuery) (*store.Stats, error) {
 	if err := q.Validate(); err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
@@ -106,11 +108,17 @@ func (s *SQLite) Stats(ctx context.Context, q store.StatsQuery) (*store.Stats, e
 	where, args := statsWhere(q)
 	width := int64(q.Bucket)
 	b := store.NewStatsBuilder()
-	if err := statsCounts(ctx, tx, b, where, args, width); err != nil {
-		return nil, wrap(err, "stats counts")
-	}
 	if err := statsMedians(ctx, tx, b, where, args, width); err != nil {
 		return nil, wrap(err, "stats medians")
+	}
+	if rollupAnswers(q) {
+		if err := statsRollup(ctx, tx, b, q); err != nil {
+			return nil, wrap(err, "stats rollup")
+		}
+		return b.Stats(), nil
+	}
+	if err := statsCounts(ctx, tx, b, where, args, width); err != nil {
+		return nil, wrap(err, "stats counts")
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT status, COUNT(*) FROM conversations WHERE `+where+` GROUP BY status`, args...)
 	if err != nil {
@@ -165,6 +173,130 @@ func statsCounts(ctx context.Context, tx *sql.Tx, b *store.StatsBuilder, where s
 // median groupings need, so that the stats query reads them already sorted.
 const resolutionIndexMigration = `CREATE INDEX conversations_resolution ON conversations
 	(resolved_at - created_at, created_at, pack, modalities) WHERE resolved_at IS NOT NULL;`
+
+// hourNanos is an hour in the unit of the time columns.
+const hourNanos = int64(time.Hour)
+
+// rollupColumns are insight_hours' counters after its key, and the contribution one conversation
+// row (NEW or OLD) makes to each.
+var rollupColumns = []struct{ name, expr string }{
+	{"conversations", "1"},
+	{"resolved", "(%[1]s.resolved_at IS NOT NULL)"},
+	{"handoffs", "%[1]s.handed_off"},
+	{"csat_count", "(%[1]s.csat_score IS NOT NULL)"},
+	{"csat_sum", "COALESCE(%[1]s.csat_score, 0)"},
+	{"csat_sumsq", "COALESCE(%[1]s.csat_score * %[1]s.csat_score, 0)"},
+	{"satisfied", "(COALESCE(%[1]s.csat_score, 0) >= 4)"},
+	{"res_sum", "COALESCE((%[1]s.resolved_at - %[1]s.created_at) / 1e9, 0)"},
+	{"res_sumsq", "COALESCE(((%[1]s.resolved_at - %[1]s.created_at) / 1e9) * ((%[1]s.resolved_at - %[1]s.created_at) / 1e9), 0)"},
+	{"messages", "%[1]s.customer_messages"},
+	{"text_parts", "%[1]s.text_parts"},
+	{"image_parts", "%[1]s.image_parts"},
+	{"audio_parts", "%[1]s.audio_parts"},
+	{"video_parts", "%[1]s.video_parts"},
+	{"open_n", "(%[1]s.status = 'open')"},
+	{"handoff_n", "(%[1]s.status = 'handoff')"},
+	{"resolved_n", "(%[1]s.status = 'resolved')"},
+}
+
+// rollupUpsert adds (sign "+") or removes (sign "-") the contribution of row to its hour.
+func rollupUpsert(row, sign string) string {
+	var vals, sets []string
+	for _, c := range rollupColumns {
+		vals = append(vals, sign+"("+strings.ReplaceAll(c.expr, "%[1]s", row)+")")
+		sets = append(sets, fmt.Sprintf("%[1]s = %[1]s + excluded.%[1]s", c.name))
+	}
+	return fmt.Sprintf(`INSERT INTO insight_hours VALUES ((%[1]s.created_at / %[2]d) * %[2]d, %[1]s.pack, %[1]s.modalities, %[3]s)
+		ON CONFLICT (hour, pack, modalities) DO UPDATE SET %[4]s;`, row, hourNanos, strings.Join(vals, ", "), strings.Join(sets, ", "))
+}
+
+// rollupMigration keeps insight_hours: the counters of Stats per hour of creation, pack and
+// modality mask, maintained by triggers on every write to conversations, so that a stats query
+// over a month of 100,000 conversations reads a few thousand rows instead of every conversation.
+// A change moves a conversation's contribution: the old row's is taken out, the new one's added.
+func rollupMigration() string {
+	var cols []string
+	for _, c := range rollupColumns {
+		typ := "INTEGER"
+		if strings.HasPrefix(c.name, "res_") || c.name == "csat_sumsq" {
+			typ = "REAL"
+		}
+		cols = append(cols, c.name+" "+typ+" NOT NULL")
+	}
+	var changed []string
+	for _, c := range []string{"status", "resolved_at", "csat_score", "handed_off", "modalities", "customer_messages",
+		"text_parts", "image_parts", "audio_parts", "video_parts", "pack", "created_at"} {
+		changed = append(changed, fmt.Sprintf("OLD.%[1]s IS NOT NEW.%[1]s", c))
+	}
+	var totals []string
+	for _, c := range rollupColumns {
+		totals = append(totals, "TOTAL("+strings.ReplaceAll(c.expr, "%[1]s.", "")+")")
+	}
+	return `CREATE TABLE insight_hours (hour INTEGER NOT NULL, pack TEXT NOT NULL, modalities INTEGER NOT NULL, ` +
+		strings.Join(cols, ", ") + `, PRIMARY KEY (hour, pack, modalities)) WITHOUT ROWID;
+	CREATE TRIGGER insight_hours_insert AFTER INSERT ON conversations BEGIN ` + rollupUpsert("NEW", "+") + ` END;
+	CREATE TRIGGER insight_hours_update AFTER UPDATE ON conversations WHEN ` + strings.Join(changed, " OR ") + ` BEGIN ` +
+		rollupUpsert("OLD", "-") + rollupUpsert("NEW", "+") + ` END;
+	CREATE TRIGGER insight_hours_delete AFTER DELETE ON conversations BEGIN ` + rollupUpsert("OLD", "-") + ` END;
+	INSERT INTO insight_hours SELECT (created_at / ` + fmt.Sprint(hourNanos) + `) * ` + fmt.Sprint(hourNanos) + `, pack, modalities, ` +
+		strings.Join(totals, ", ") + ` FROM conversations WHERE TRUE GROUP BY 1, 2, 3;`
+}
+
+// rollupAnswers reports whether insight_hours can answer q: whole hours at both ends of the range
+// and buckets of whole hours.
+func rollupAnswers(q store.StatsQuery) bool {
+	whole := func(t time.Time) bool { return t.IsZero() || t.UnixNano()%hourNanos == 0 }
+	return whole(q.From) && whole(q.To) && int64(q.Bucket)%hourNanos == 0
+}
+
+// statsRollup reads the counters of q from insight_hours.
+func statsRollup(ctx context.Context, tx *sql.Tx, b *store.StatsBuilder, q store.StatsQuery) error {
+	where := []string{"1 = 1"}
+	args := []any{int64(q.Bucket), int64(q.Bucket)}
+	if !q.From.IsZero() {
+		where, args = append(where, "hour >= ?"), append(args, q.From.UnixNano())
+	}
+	if !q.To.IsZero() {
+		where, args = append(where, "hour < ?"), append(args, q.To.UnixNano())
+	}
+	if q.Pack != "" {
+		where, args = append(where, "pack = ?"), append(args, q.Pack)
+	}
+	var sums []string
+	for _, c := range rollupColumns {
+		sums = append(sums, "TOTAL("+c.name+")")
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT (hour / ?) * ?, pack, modalities, `+strings.Join(sums, ", ")+`
+		FROM insight_hours WHERE `+strings.Join(where, " AND ")+` GROUP BY 1, 2, 3 HAVING TOTAL(conversations) > 0`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			start int64
+			pack  string
+			mask  int
+			v     [17]float64
+		)
+		dst := []any{&start, &pack, &mask}
+		for i := range v {
+			dst = append(dst, &v[i])
+		}
+		if err := rows.Scan(dst...); err != nil {
+			return err
+		}
+		g := store.Group{Conversations: int(v[0]), Resolved: int(v[1]), Handoffs: int(v[2]), CSATCount: int(v[3]),
+			CSATSum: v[4], CSATSumSq: v[5], Satisfied: int(v[6]), ResolutionSum: v[7], ResolutionSumSq: v[8]}
+		b.AddCounts(fromNanos(start), pack, mask, g, int(v[9]), [4]int{int(v[10]), int(v[11]), int(v[12]), int(v[13])})
+		for i, st := range []string{store.StatusOpen, store.StatusHandoff, store.StatusResolved} {
+			if n := int(v[14+i]); n > 0 {
+				b.AddStatus(st, n)
+			}
+		}
+	}
+	return rows.Err()
+}
 
 // statsMedians reads the selected resolved conversations in order of resolution time from
 // conversations_resolution (no sort) and takes the median of each grouping: SQLite has no

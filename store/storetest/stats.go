@@ -206,6 +206,19 @@ func testStatsPackAndRange(t *testing.T, s store.Store, in store.Insights) {
 	}
 	st = statsOf(t, in, store.StatsQuery{From: t0.Add(time.Hour), Bucket: time.Hour})
 	checkGroup(t, "from the second hour", st.Overall, group(3, 2, 0, 1, 1, 1, 0, 250, 42500, secs(125)))
+	// A range that starts inside an hour.
+	st = statsOf(t, in, store.StatsQuery{From: t0.Add(30 * time.Minute), Bucket: time.Hour})
+	checkGroup(t, "from half past", st.Overall, group(4, 2, 1, 2, 3, 5, 0, 250, 42500, secs(125)))
+	if want := map[string]int{"resolved": 2, "handoff": 1, "open": 1}; !reflect.DeepEqual(st.ByStatus, want) {
+		t.Errorf("by status from half past = %v, want %v", st.ByStatus, want)
+	}
+	// Whole hours and a range a nanosecond off them select the same conversations here, however
+	// a backend answers each.
+	a := statsOf(t, in, store.StatsQuery{From: t0, To: t0.Add(3 * time.Hour), Bucket: time.Hour})
+	b := statsOf(t, in, store.StatsQuery{From: t0.Add(-time.Nanosecond), To: t0.Add(3*time.Hour - time.Nanosecond), Bucket: time.Hour})
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("aligned and unaligned ranges differ:\n%+v\n%+v", a, b)
+	}
 }
 
 func testStatsBadBucket(t *testing.T, s store.Store, in store.Insights) {
