@@ -5,6 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -19,6 +23,7 @@ import (
 	"github.com/parleyhq/parley/faultgen"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/server"
+	_ "github.com/parleyhq/parley/internal/std" // every standard stage, for the benchmark and speech
 	"github.com/parleyhq/parley/kb"
 	"github.com/parleyhq/parley/media"
 	"github.com/parleyhq/parley/packs"
@@ -350,4 +355,94 @@ func TestOrdersSurviveARestart(t *testing.T) {
 			t.Fatalf("corrupt orders file: %d %v", code, out)
 		}
 	})
+}
+
+// conflictVideo films a rating plate of model (ImageMagick, Liberation Sans) and then a washer
+// panel showing code in red seven-segment digits, narrated with say.
+func conflictVideo(t *testing.T, dir, model, code, say string) string {
+	for _, tool := range []string{"/usr/bin/convert", "ffmpeg", "espeak-ng"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatal(tool, " not installed")
+		}
+	}
+	plate := filepath.Join(dir, "plate.png")
+	if b, err := exec.Command("/usr/bin/convert", "-size", "1280x720", "xc:#909398", "-fill", "#f0efe8", "-draw", "rectangle 240,140 1040,580",
+		"-fill", "#111", "-font", "Liberation-Sans-Bold", "-pointsize", "72", "-annotate", "+300+330", "Model "+model,
+		"-pointsize", "44", "-annotate", "+300+450", "230V~ 50Hz", plate).CombinedOutput(); err != nil {
+		t.Fatalf("convert: %v %s", err, b)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 1280, 720))
+	draw.Draw(img, img.Rect, image.NewUniform(color.RGBA{200, 200, 196, 255}), image.Point{}, draw.Src)
+	draw.Draw(img, image.Rect(330, 190, 950, 460), image.NewUniform(color.RGBA{24, 24, 26, 255}), image.Point{}, draw.Src)
+	faultgen.DrawSevenSeg(img, code, 420, 220, 200, color.RGBA{255, 48, 48, 255}, nil)
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	panel := filepath.Join(dir, "panel.png")
+	os.WriteFile(panel, b.Bytes(), 0o644)
+	speech := filepath.Join(dir, "say.wav")
+	if b, err := exec.Command("espeak-ng", "-v", "en-us", "-s", "150", "-w", speech, say).CombinedOutput(); err != nil {
+		t.Fatalf("espeak-ng: %v %s", err, b)
+	}
+	out := filepath.Join(dir, "conflict.mp4")
+	if b, err := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-loop", "1", "-t", "2", "-i", plate, "-loop", "1", "-t", "4", "-i", panel,
+		"-i", speech, "-filter_complex", "[0:v]fps=10,format=yuv420p[a];[1:v]fps=10,format=yuv420p[b];[a][b]concat=n=2:v=1[v];[2:a]apad[s]",
+		"-map", "[v]", "-map", "[s]", "-c:v", "libx264", "-c:a", "aac", "-t", "6", out).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, b)
+	}
+	return out
+}
+
+// TestPlateOutweighsNarration sends a video whose rating plate reads a washer's model and whose
+// display shows a washer's code while the narration says it is the dishwasher: the plate's reading
+// is evidence for the product (stage image.label, with its crop), so the narration alone does not
+// decide it and the washer's E21 is diagnosed, where the narration used to make it "a code I
+// don't know for a dishwasher".
+func TestPlateOutweighsNarration(t *testing.T) {
+	if testing.Short() {
+		t.Skip("films a video and runs speech recognition and OCR")
+	}
+	lib, err := kb.Load(packs.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stages, skipped, err := perception.Build(perception.Env{Packs: lib}, []string{"text.nlu", "audio.asr", "image.display", "image.label", "image.lights", "audio.sound"})
+	if err != nil || len(skipped) > 0 {
+		t.Fatalf("stages: %v %v", err, skipped)
+	}
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	srv, err := server.New(context.Background(), cfg, server.Options{Stages: stages, Video: media.ExpandVideo, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { hs.Close(); srv.Close(context.Background()) })
+	path := conflictVideo(t, t.TempDir(), "WM-3000", "E21", "My dishwasher is showing this code. Can you help me?")
+	id := newConversation(t, hs.URL, "appliances")
+	code, out := postVideo(t, hs.URL, id, path, "")
+	if code != 200 {
+		t.Fatalf("%d %v", code, out)
+	}
+	st := out["state"].(map[string]any)
+	sl, _ := st["slots"].(map[string]any)["product"].(map[string]any)
+	plate := false
+	for _, ev := range sl["evidence"].([]any) {
+		ev := ev.(map[string]any)
+		if ev["stage"] == "image.label" && ev["modality"] == "video" && ev["crop"] != nil && ev["value"] == "washing machine" {
+			plate = true
+		}
+	}
+	reply, _ := json.Marshal(out["reply"])
+	if !plate || sl["value"] != "washing machine" {
+		t.Fatalf("product %v, reply %s", sl, reply)
+	}
+	found := false
+	for _, a := range st["actions"].([]any) {
+		if a := a.(map[string]any); a["type"] == "diagnosis" && a["params"].(map[string]any)["code"] == "E21" {
+			found = true
+		}
+	}
+	if !found || !strings.Contains(string(reply), "E21 on your washing machine") {
+		t.Fatalf("no E21 diagnosis for the washer: %v %s", st["actions"], reply)
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/parleyhq/parley/kb"
 	"github.com/parleyhq/parley/media"
 	"github.com/parleyhq/parley/perception"
 	"github.com/parleyhq/parley/perception/display"
@@ -300,9 +301,34 @@ func (s *Stage) Process(ctx context.Context, item media.Item, expect perception.
 	}
 	var crop bytes.Buffer
 	png.Encode(&crop, sub)
-	return []perception.Observation{{
-		Kind: Kind, Value: model, Text: res.Text, Confidence: conf,
-		Source:     perception.Source{Region: &perception.Region{X: box.Min.X, Y: box.Min.Y, W: box.Dx(), H: box.Dy()}, Start: item.Offset, End: item.Offset},
-		Attachment: &perception.Attachment{Name: "label.png", ContentType: "image/png", Data: crop.Bytes()},
-	}}, nil
+	src := perception.Source{Region: &perception.Region{X: box.Min.X, Y: box.Min.Y, W: box.Dx(), H: box.Dy()}, Start: item.Offset, End: item.Offset}
+	att := &perception.Attachment{Name: "label.png", ContentType: "image/png", Data: crop.Bytes()}
+	obs := []perception.Observation{{Kind: Kind, Value: model, Text: res.Text, Confidence: conf, Source: src, Attachment: att}}
+	// The plate names the product as surely as it names the model: its evidence stands beside
+	// what the customer says the product is, and the two are weighed against each other.
+	if name := s.productOf(expect.Pack, model); name != "" {
+		obs = append(obs, perception.Observation{Kind: perception.KindEntity, Slot: "product", Value: name, Text: model, Confidence: conf, Source: src, Attachment: att})
+	}
+	return obs, nil
+}
+
+// productLookup finds a pack's product by its model number.
+type productLookup interface {
+	Pack(name string) (*kb.Pack, error)
+}
+
+// productOf returns the name of the pack's product with the model number, "" when unknown.
+func (s *Stage) productOf(pack, model string) string {
+	lib, ok := s.packs.(productLookup)
+	if !ok || pack == "" {
+		return ""
+	}
+	p, err := lib.Pack(pack)
+	if err != nil {
+		return ""
+	}
+	if pr, ok := p.ProductByModel(model); ok {
+		return pr.Name
+	}
+	return ""
 }
