@@ -21,6 +21,9 @@ type Example struct {
 	Name  string
 	Image image.Image
 	Truth string
+	// Strict marks a line that trains only when the plain segmentation finds as many characters
+	// as its truth has (no alignment): lines of a set known to hold truncated crops.
+	Strict bool
 }
 
 // TruthFromGT converts a ground-truth line written with A, B, C, D for the transit, amount, on-us and

@@ -118,7 +118,7 @@ func (gl *gridLine) candidates(m *mlp, ps [][2]int) [][]cand {
 			pool(w, x)
 			m.forward(x, h, p)
 			c := cand{i: i, j: j, x0: x0, x1: x1}
-			for k := range p {
+			for k := range c.prob {
 				c.prob[k] = p[k]
 				c.score[k] = math.Log(float64(p[k])+1e-9) - widthCost(k, x1-x0)
 			}

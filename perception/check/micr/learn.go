@@ -184,28 +184,21 @@ func (gl gridLine) samplesOf(truth string, m *mlp) []sample {
 		}
 	}
 	var out []sample
-	pw, ph := winW+2*trainPad, winH+2*trainPad
 	for i, c := range gl.cells {
 		k := glyphIndex(rs[i])
 		if k < 0 {
 			return nil
 		}
-		win := make([]uint8, pw*ph)
-		left := c.right - winW + 1 - trainPad
-		for y := 0; y < ph; y++ {
-			sy := winY0 + y - trainPad
-			for x := 0; x < pw; x++ {
-				sx := left + x
-				if sy < 0 || sy >= gl.strip.h || sx < c.x0-1 || sx >= c.x1+1 || sx < 0 || sx >= gl.strip.w {
-					continue
-				}
-				win[y*pw+x] = uint8(math.Round(float64(gl.strip.p[sy*gl.strip.w+sx]) * 255))
-			}
-		}
-		out = append(out, sample{win: win, class: k})
+		out = append(out, gl.sampleAt(c, k))
+	}
+	if rejectNegatives {
+		out = append(out, gl.negatives(gl.cells, truth)...)
 	}
 	return out
 }
+
+// rejectNegatives says whether training adds windows that are not characters (rejectClass).
+var rejectNegatives = true
 
 // glyphIndex is the class of a character: its index in glyphs, or -1.
 func glyphIndex(r rune) int {
@@ -230,7 +223,7 @@ func (gl gridLine) classifyCells(m *mlp) []placed {
 		pool(w, x)
 		m.forward(x, h, p)
 		bi := 0
-		for k := range p {
+		for k := range p[:len(glyphs)] {
 			if p[k] > p[bi] {
 				bi = k
 			}

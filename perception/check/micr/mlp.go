@@ -10,7 +10,7 @@ import (
 )
 
 // mlp is the glyph classifier: one hidden layer of rectified units over the pooled glyph window,
-// softmax over the 14 E-13B characters.
+// softmax over the 14 E-13B characters and, in models trained with it, rejectClass.
 type mlp struct {
 	in, hid, out int
 	w1, b1       []float32 // hid x in, hid
@@ -83,7 +83,11 @@ type trainOptions struct {
 // shifted by up to trainPad pixels. The result depends only on the samples and the options.
 func train(samples []sample, opt trainOptions) *mlp {
 	rng := rand.New(rand.NewSource(opt.Seed))
-	m := newMLP(nFeat, opt.Hidden, len(glyphs), rng)
+	out := len(glyphs)
+	for _, s := range samples {
+		out = max(out, s.class+1)
+	}
+	m := newMLP(nFeat, opt.Hidden, out, rng)
 	params := [][]float32{m.w1, m.b1, m.w2, m.b2}
 	grads := make([][]float32, len(params))
 	mom := make([][]float32, len(params))
@@ -202,7 +206,7 @@ func unmarshalMLP(data []byte) (*mlp, error) {
 	in := int(binary.LittleEndian.Uint32(data[8:]))
 	hid := int(binary.LittleEndian.Uint32(data[12:]))
 	out := int(binary.LittleEndian.Uint32(data[16:]))
-	if in != nFeat || out != len(glyphs) || hid <= 0 || hid > 4096 {
+	if in != nFeat || out != len(glyphs) && out != len(glyphs)+1 || hid <= 0 || hid > 4096 {
 		return nil, fmt.Errorf("%w: sizes %d/%d/%d", ErrBadModel, in, hid, out)
 	}
 	n := hid*in + hid + out*hid + out

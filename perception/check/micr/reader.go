@@ -204,14 +204,16 @@ func FindAndRead(check image.Image) (Line, error) {
 	return best, nil
 }
 
-// rereadLearned reads the line found in a check again, cropped, with the learned classifier
-// when the templates gave no valid routing number, and keeps that reading when it gives one.
+// rereadLearned reads the line found in a check again, cropped, with the learned classifier,
+// and keeps that reading when it gives a valid routing number: on print the templates were not
+// drawn from (another renderer's glyphs, a phone photo of them) it reads more lines exactly,
+// and on the templates' own glyphs as many.
 func rereadLearned(check image.Image, l Line) Line {
 	m := ShippedModel()
 	sub, ok := check.(interface {
 		SubImage(image.Rectangle) image.Image
 	})
-	if m == nil || !ok || ValidRouting(l.Routing) || l.Box.Empty() {
+	if m == nil || !ok || l.Box.Empty() {
 		return l
 	}
 	h := l.Box.Dy()

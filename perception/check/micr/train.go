@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"strings"
+	"sync"
 )
 
 // Model is a learned E-13B glyph classifier.
@@ -37,10 +38,10 @@ func (o TrainOptions) withDefaults() trainOptions {
 
 // TrainStats tells what a model was fitted on.
 type TrainStats struct {
-	Lines     int // lines offered
-	Used      int // lines whose grid positions matched their truth in number, so could be labelled
-	Glyphs    int // labelled glyphs
-	PerClass  [14]int
+	Lines     int      // lines offered
+	Used      int      // lines whose grid positions matched their truth in number, so could be labelled
+	Glyphs    int      // labelled glyphs
+	PerClass  [15]int  // the 14 characters, then windows that are none (rejectClass)
 	Unlabeled []string // names of the lines that could not be labelled
 	samples   []sample
 }
@@ -73,7 +74,7 @@ func collect(ex []Example, grids []gridLine, oks []bool, m *mlp) (TrainStats, Tr
 	st := TrainStats{Lines: len(ex)}
 	for i, e := range ex {
 		var ss []sample
-		if oks[i] {
+		if oks[i] && (!e.Strict || len(grids[i].cells) == len([]rune(e.Truth))) {
 			ss = grids[i].samplesOf(e.Truth, m)
 		}
 		if len(ss) == 0 {
@@ -116,33 +117,43 @@ func CrossValidate(ex []Example, k int, opt TrainOptions, progress func(fold int
 }
 
 // CrossValidateWith is CrossValidate with extra lines (drawn ones) added to every fold's
-// training and never scored.
+// training and never scored. The folds are trained at once, each on its own goroutine; progress
+// is called from them one at a time.
 func CrossValidateWith(ex, extra []Example, k int, opt TrainOptions, progress func(fold int, st TrainStats)) []Result {
 	res := make([]Result, len(ex))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
 	for f := 0; f < k; f++ {
-		tr := append([]Example(nil), extra...)
-		for _, e := range ex {
-			if FoldOf(e.Truth, k) != f {
-				tr = append(tr, e)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tr := append([]Example(nil), extra...)
+			for _, e := range ex {
+				if FoldOf(e.Truth, k) != f {
+					tr = append(tr, e)
+				}
 			}
-		}
-		m, st := Train(tr, opt)
-		if progress != nil {
-			progress(f, st)
-		}
-		for i, e := range ex {
-			if FoldOf(e.Truth, k) != f {
-				continue
+			m, st := Train(tr, opt)
+			if progress != nil {
+				mu.Lock()
+				progress(f, st)
+				mu.Unlock()
 			}
-			res[i] = Result{Name: e.Name, Truth: e.Truth}
-			if m == nil {
-				res[i].Err = fmt.Errorf("fold %d: nothing to train on", f)
-				continue
+			for i, e := range ex {
+				if FoldOf(e.Truth, k) != f {
+					continue
+				}
+				res[i] = Result{Name: e.Name, Truth: e.Truth}
+				if m == nil {
+					res[i].Err = fmt.Errorf("fold %d: nothing to train on", f)
+					continue
+				}
+				l, err := ReadWith(m, e.Image)
+				res[i].Got, res[i].Err = strings.ReplaceAll(l.Text, " ", ""), err
 			}
-			l, err := ReadWith(m, e.Image)
-			res[i].Got, res[i].Err = strings.ReplaceAll(l.Text, " ", ""), err
-		}
+		}()
 	}
+	wg.Wait()
 	return res
 }
 
