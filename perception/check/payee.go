@@ -172,6 +172,13 @@ func payeeRegion(band []ocr.Word, left, right int, anchor ocr.Word) image.Rectan
 //
 // A crop word that the page read differently with more confidence is taken from the page.
 func choosePayee(crop, page []ocr.Word, how string) Field {
+	return chooseLine(crop, page, how, true)
+}
+
+// chooseLine is choosePayee for any handwritten or typed line; names says whether a word the
+// page read capitalised and the crop did not takes the page's capital (names are capitalised;
+// a memo need not be).
+func chooseLine(crop, page []ocr.Word, how string, names bool) Field {
 	c, p := cutPayee(crop), cutPayee(page)
 	c = append([]ocr.Word(nil), c...)
 	for i, w := range c {
@@ -179,7 +186,7 @@ func choosePayee(crop, page []ocr.Word, how string) Field {
 			if !sameWord(w.Box, q.Box) || q.Text == w.Text {
 				continue
 			}
-			caseOnly := strings.EqualFold(q.Text, w.Text) && startsUpper(q.Text) && !startsUpper(w.Text)
+			caseOnly := names && strings.EqualFold(q.Text, w.Text) && startsUpper(q.Text) && !startsUpper(w.Text)
 			if q.Confidence > w.Confidence || caseOnly {
 				c[i].Text, c[i].Confidence = q.Text, max(q.Confidence, min(w.Confidence, q.Confidence))
 			}

@@ -514,7 +514,7 @@ func (r *Reader) readDoc(ctx context.Context, doc *image.Gray, how string) (*Rea
 				cw = append(cw, w)
 			}
 		}
-		if f := choosePayee(cw, trimNoise(ws), how); f.Found() {
+		if f := chooseLine(cw, trimNoise(ws), how, false); f.Found() {
 			rd.Memo = f
 		}
 	}
