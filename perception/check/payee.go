@@ -28,9 +28,16 @@ const (
 // a stray mark, the end of the rule or a "$" read as a word stand apart), the group with the most
 // letters is kept, and short weak words at its ends are dropped.
 func cutPayee(ws []ocr.Word) []ocr.Word {
+	// The rule under the line, read as words, gives boxes a pixel or two high: they are no part
+	// of the name, and they would make the median height (and with it the gap between words)
+	// tiny.
+	tallest := 0
+	for _, w := range ws {
+		tallest = max(tallest, w.Box.Dy())
+	}
 	var keep []ocr.Word
 	for _, w := range ws {
-		if strings.Trim(w.Text, "*-_=~—.|:;'\"`") != "" {
+		if strings.Trim(w.Text, "*-_=~—.|:;'\"`") != "" && w.Box.Dy()*3 >= tallest {
 			keep = append(keep, w)
 		}
 	}
