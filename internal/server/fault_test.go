@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -445,4 +446,37 @@ func TestPlateOutweighsNarration(t *testing.T) {
 	if !found || !strings.Contains(string(reply), "E21 on your washing machine") {
 		t.Fatalf("no E21 diagnosis for the washer: %v %s", st["actions"], reply)
 	}
+}
+
+// FuzzReadOrders feeds arbitrary bytes to the orders-file reader: it returns orders that all
+// have an ID, or ErrBadOrders, and what it returns written back reads the same.
+func FuzzReadOrders(f *testing.F) {
+	f.Add([]byte(`{"id":"o_1","pack":"appliances","items":[{"sku":"WL-0505","qty":2,"price":34}],"total":68}` + "\n"))
+	f.Add([]byte(`{"id":"o_1","pack":"appl`))
+	f.Add([]byte("not json\n{\"id\":\"o_1\"}\n"))
+	f.Add([]byte("\n\n{\"id\":\"\"}\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		list, err := server.ReadOrders(raw)
+		if err != nil {
+			if !errors.Is(err, server.ErrBadOrders) {
+				t.Fatalf("error %v is not ErrBadOrders", err)
+			}
+			return
+		}
+		var again bytes.Buffer
+		for _, o := range list {
+			if o.ID == "" {
+				t.Fatalf("order without an ID from %q", raw)
+			}
+			line, err := json.Marshal(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again.Write(append(line, '\n'))
+		}
+		back, err := server.ReadOrders(again.Bytes())
+		if err != nil || len(back) != len(list) {
+			t.Fatalf("written back: %d orders, %v; read %d", len(back), err, len(list))
+		}
+	})
 }

@@ -58,18 +58,39 @@ type orderBook struct {
 	loadErr error
 }
 
-// load reads the orders written before, once; the caller holds b.mu. A last line cut short (the
-// process stopped while writing it) is skipped; any other line that is not an order is an error.
+// load reads the orders written before, once; the caller holds b.mu.
 func (b *orderBook) load() error {
 	if b.orders != nil || b.loadErr != nil {
 		return b.loadErr
 	}
-	orders, taken := map[string]*Order{}, map[string]int{}
 	raw, err := os.ReadFile(b.path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		b.loadErr = fmt.Errorf("server: orders: %w", err)
 		return b.loadErr
 	}
+	list, err := ReadOrders(raw)
+	if err != nil {
+		b.loadErr = fmt.Errorf("server: orders: %s: %w", b.path, err)
+		return b.loadErr
+	}
+	b.orders, b.taken = map[string]*Order{}, map[string]int{}
+	for _, o := range list {
+		b.orders[o.ID] = o
+		for _, l := range o.Lines {
+			b.taken[o.Pack+"/"+l.SKU] += l.Qty
+		}
+	}
+	return nil
+}
+
+// ErrBadOrders is returned for an orders file with a line that is not an order.
+var ErrBadOrders = errors.New("not an orders file")
+
+// ReadOrders parses the lines of an orders.jsonl file, one order a line. A last line cut short
+// (the process stopped while writing it) is skipped; any other line that is not an order with an
+// ID is an error naming the line.
+func ReadOrders(raw []byte) ([]*Order, error) {
+	var out []*Order
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	sc.Buffer(nil, 1<<20)
 	for n := 1; sc.Scan(); n++ {
@@ -77,25 +98,19 @@ func (b *orderBook) load() error {
 		if len(line) == 0 {
 			continue
 		}
-		var o Order
-		if err := json.Unmarshal(line, &o); err != nil || o.ID == "" {
+		o := &Order{}
+		if err := json.Unmarshal(line, o); err != nil || o.ID == "" {
 			if !bytes.HasSuffix(raw, []byte("\n")) && bytes.HasSuffix(bytes.TrimSpace(raw), line) {
 				break // a torn last line
 			}
-			b.loadErr = fmt.Errorf("server: orders: %s line %d is not an order", b.path, n)
-			return b.loadErr
+			return nil, fmt.Errorf("%w: line %d is not an order", ErrBadOrders, n)
 		}
-		orders[o.ID] = &o
-		for _, l := range o.Lines {
-			taken[o.Pack+"/"+l.SKU] += l.Qty
-		}
+		out = append(out, o)
 	}
 	if err := sc.Err(); err != nil {
-		b.loadErr = fmt.Errorf("server: orders: %w", err)
-		return b.loadErr
+		return nil, fmt.Errorf("%w: %v", ErrBadOrders, err)
 	}
-	b.orders, b.taken = orders, taken
-	return nil
+	return out, nil
 }
 
 func (b *orderBook) place(o *Order) error {
