@@ -5,11 +5,10 @@ import "sync"
 // maxCached bounds the conversations whose decoded state a process keeps between turns.
 const maxCached = 10000
 
-// snapshots keeps each conversation's state as this process last saved it, so the next turn here
-// need not read and decode it again. An entry is only a guess at the stored version: a turn that
-// starts from it saves over that version, and if another process saved in between the save fails
-// with store.ErrConflict and the turn is redone on the state read from the store. An entry is
-// taken out while a change uses it (under the conversation's lock) and put back once saved.
+// snapshots keeps each conversation's decoded state as this process last saved it, so the next
+// turn here need not decode it again while the stored version is still that one (another node's
+// save changes the version, and the state is decoded afresh). An entry is taken out while a change
+// uses it (under the conversation's lock) and put back once saved.
 type snapshots struct {
 	mu sync.Mutex
 	m  map[string]*Snapshot

@@ -8,8 +8,7 @@
 // store.ErrConflict and the service redoes the change on the fresh state (perception is kept when
 // what the dialogue expects did not change). Within one process the turns of a conversation are
 // also serialised by a lock, so a single node never conflicts with itself. A process keeps the
-// state it last saved and starts its next turn from it; that guess is checked by the version at
-// the save, so a conversation that moved to another node costs one redone turn, never a lost one.
+// state it last saved, decoded, and reuses it while the stored version is still the one it saved.
 package conversation
 
 import (
@@ -137,10 +136,15 @@ func (s *Service) Load(ctx context.Context, id string) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decode(c)
+}
+
+// decode decodes a stored conversation's state.
+func decode(c *store.Conversation) (*Snapshot, error) {
 	st := dialogue.NewState(c.Pack)
 	if len(c.State) > 0 {
 		if err := json.Unmarshal(c.State, st); err != nil {
-			return nil, fmt.Errorf("conversation %s: state: %w", id, err)
+			return nil, fmt.Errorf("conversation %s: state: %w", c.ID, err)
 		}
 	}
 	return &Snapshot{Conv: c, State: st}, nil
@@ -175,19 +179,19 @@ func (s *Service) Create(ctx context.Context, id, pack string) (*store.Conversat
 	return c, nil
 }
 
-// start returns the state a change begins from: on the first attempt the state this process
-// last saved when it has it, otherwise the stored one.
-func (s *Service) start(ctx context.Context, id string, attempt int) (*Snapshot, error) {
-	if attempt == 1 {
-		if snap := s.cache.take(id); snap != nil {
-			return snap, nil
-		}
-	} else {
-		s.cache.take(id)
+// start returns the state a change begins from: the stored row, with the state this process
+// last saved when the stored version is still that one (no decoding), decoded otherwise.
+func (s *Service) start(ctx context.Context, id string) (*Snapshot, error) {
+	c, err := s.cfg.Store.Conversation(ctx, id)
+	if err != nil {
+		return nil, err
 	}
-	return s.Load(ctx, id)
+	if snap := s.cache.take(id); snap != nil && snap.Conv.Version == c.Version {
+		snap.Conv = c
+		return snap, nil
+	}
+	return decode(c)
 }
-
 // Change is one change being made to a conversation. The function given to Update may run more
 // than once (on fresh state each time), so it changes only the Change and records its effects
 // with Publish and After.
@@ -220,7 +224,7 @@ func (s *Service) StartHandoff(ch *Change, h *dialogue.HandoffRequest) {
 func (s *Service) Update(ctx context.Context, id string, fn func(ch *Change) error) error {
 	defer s.locks.lock(id)()
 	for attempt := 1; ; attempt++ {
-		snap, err := s.start(ctx, id, attempt)
+		snap, err := s.start(ctx, id)
 		if err != nil {
 			return err
 		}

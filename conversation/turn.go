@@ -104,7 +104,7 @@ func (s *Service) turn(ctx context.Context, msg *store.Message, items []media.It
 		perceived bool
 	)
 	for attempt := 1; ; attempt++ {
-		snap, err := s.start(ctx, msg.ConversationID, attempt)
+		snap, err := s.start(ctx, msg.ConversationID)
 		if err != nil {
 			return nil, err
 		}

@@ -65,20 +65,58 @@ func (f *fanout) publish(conv string, evs []dialogue.Event) {
 	}
 }
 
-// send notifies the queued events in order.
+// recordSep separates the events of several publications sent in one notification; JSON escapes
+// it in strings, and node and conversation IDs never hold it.
+const recordSep = 0x1e
+
+// batchBytes bounds a notification that carries several publications, so it still fits in one
+// NOTIFY.
+const batchBytes = 6000
+
+// send notifies the queued events in order, joining what is waiting into one notification.
 func (f *fanout) send() {
 	defer f.sent.Done()
+	var batch []byte
 	for msg := range f.out {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := f.notifier.Notify(ctx, eventsChannel, msg); err != nil {
-			f.log.Warn("events not sent to other nodes", "err", err)
+		batch = append(batch[:0], msg...)
+	join:
+		for len(batch) < batchBytes {
+			select {
+			case more, ok := <-f.out:
+				if !ok {
+					break join
+				}
+				if len(batch)+1+len(more) > batchBytes {
+					f.notify(batch)
+					batch = batch[:0]
+				} else {
+					batch = append(batch, recordSep)
+				}
+				batch = append(batch, more...)
+			default:
+				break join
+			}
 		}
-		cancel()
+		f.notify(batch)
 	}
 }
 
-// receive hands another node's events to this node's subscribers of their conversation.
+func (f *fanout) notify(payload []byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.notifier.Notify(ctx, eventsChannel, payload); err != nil {
+		f.log.Warn("events not sent to other nodes", "err", err)
+	}
+}
+
+// receive hands another node's events to this node's subscribers of their conversations.
 func (f *fanout) receive(payload []byte) {
+	for rec := range bytes.SplitSeq(payload, []byte{recordSep}) {
+		f.receiveOne(rec)
+	}
+}
+
+func (f *fanout) receiveOne(payload []byte) {
 	node, rest, ok := bytes.Cut(payload, []byte{'\n'})
 	if !ok || string(node) == f.node {
 		return
