@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +61,9 @@ func bytesText(v float64) string {
 }
 
 func f64(v float64) *float64 { return &v }
+
+// count renders a count axis value: whole numbers plain, fractions of a tick with one decimal.
+func count(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }
 
 func intervalPtr(ci *interval) *[2]float64 {
 	if ci == nil {
@@ -114,7 +118,7 @@ func renderCharts(p statsParams, v *statsView, edge map[string]any) string {
 	}
 	b.WriteString(`<div class="charts">`)
 	line("conversations", "Conversations", "", func(pt point) *float64 { return f64(float64(pt.Conversations)) },
-		func(x float64) string { return fmt.Sprintf("%.0f", x) }, 0)
+		count, 0)
 	line("resolution_rate", "Resolved without a person", "", func(pt point) *float64 { return pt.ResolutionRate }, pct, 1)
 	line("handoff_rate", "Handed to a person", "", func(pt point) *float64 { return pt.HandoffRate }, pct, 1)
 	line("csat", "CSAT (share rating 4 or 5)", "", func(pt point) *float64 { return pt.Satisfied }, pct, 1)
@@ -122,14 +126,14 @@ func renderCharts(p statsParams, v *statsView, edge map[string]any) string {
 
 	packs := slices.Sorted(maps.Keys(v.Packs))
 	pl := chart.Line{ID: "packs", Title: "Conversations per pack", X: xs, Step: p.bucket,
-		Format: func(x float64) string { return fmt.Sprintf("%.0f", x) }}
+		Format: count}
 	for _, name := range packs {
 		pl.Series = append(pl.Series, chart.Series{Name: name, Values: pick(v.Packs[name], func(pt point) *float64 { return f64(float64(pt.Conversations)) })})
 	}
 	figure("packs", pl.Title, "", pl.SVG(), "packs", pl.Points())
 
 	ml := chart.Line{ID: "modality", Title: "Conversations by modality", X: xs, Step: p.bucket,
-		Format: func(x float64) string { return fmt.Sprintf("%.0f", x) }}
+		Format: count}
 	for _, m := range []struct {
 		name string
 		f    func(modalityPoint) int
@@ -147,25 +151,25 @@ func renderCharts(p statsParams, v *statsView, edge map[string]any) string {
 	figure("modality", ml.Title, "", ml.SVG(), "modality", ml.Points())
 
 	c := v.Comparison
-	note := func(cv cohortView, n int, what string) string { return fmt.Sprintf("n=%d %s", n, what) }
+	note := func(n int, what string) string { return fmt.Sprintf("n=%d %s", n, what) }
 	cs := chart.Bars{ID: "compare_csat", Title: "CSAT: unimodal vs multimodal", Format: pct, Max: 1, Bars: []chart.Bar{
-		{Label: "unimodal", Value: c.Unimodal.Satisfied, CI: intervalPtr(c.Unimodal.SatisfiedCI95), Note: note(c.Unimodal, c.Unimodal.CSATCount, "ratings")},
-		{Label: "multimodal", Value: c.Multimodal.Satisfied, CI: intervalPtr(c.Multimodal.SatisfiedCI95), Note: note(c.Multimodal, c.Multimodal.CSATCount, "ratings")},
+		{Label: "unimodal", Value: c.Unimodal.Satisfied, CI: intervalPtr(c.Unimodal.SatisfiedCI95), Note: note(c.Unimodal.CSATCount, "ratings")},
+		{Label: "multimodal", Value: c.Multimodal.Satisfied, CI: intervalPtr(c.Multimodal.SatisfiedCI95), Note: note(c.Multimodal.CSATCount, "ratings")},
 	}}
 	figure("compare_csat", cs.Title, diffNote(c.Satisfied, "points", func(x float64) string { return fmt.Sprintf("%+.1f", x) }), cs.SVG(), "comparison", cs.Points())
 	cr := chart.Bars{ID: "compare_resolution", Title: "Mean time to resolution: unimodal vs multimodal", Format: duration, Bars: []chart.Bar{
-		{Label: "unimodal", Value: c.Unimodal.ResolutionMean, CI: intervalPtr(c.Unimodal.ResolutionCI95), Note: note(c.Unimodal, c.Unimodal.Resolved, "resolved")},
-		{Label: "multimodal", Value: c.Multimodal.ResolutionMean, CI: intervalPtr(c.Multimodal.ResolutionCI95), Note: note(c.Multimodal, c.Multimodal.Resolved, "resolved")},
+		{Label: "unimodal", Value: c.Unimodal.ResolutionMean, CI: intervalPtr(c.Unimodal.ResolutionCI95), Note: note(c.Unimodal.Resolved, "resolved")},
+		{Label: "multimodal", Value: c.Multimodal.ResolutionMean, CI: intervalPtr(c.Multimodal.ResolutionCI95), Note: note(c.Multimodal.Resolved, "resolved")},
 	}}
 	figure("compare_resolution", cr.Title, diffNote(c.Resolution, "", duration), cr.SVG(), "comparison", cr.Points())
 
-	sb := chart.Bars{ID: "stages", Title: "Slowest perception stages (p95, p50)", Format: ms}
+	sb := chart.Bars{ID: "stages", Title: "Slowest perception stages (p95, p50)", Format: ms, ByGroup: true}
 	for i, st := range v.Stages {
 		if i == 8 {
 			break
 		}
-		sb.Bars = append(sb.Bars, chart.Bar{Label: st.Stage + " p95", Value: f64(st.P95MS), Note: fmt.Sprintf("n=%d", st.Count)},
-			chart.Bar{Label: st.Stage + " p50", Value: f64(st.P50MS)})
+		sb.Bars = append(sb.Bars, chart.Bar{Label: st.Stage + " p95", Value: f64(st.P95MS), Note: fmt.Sprintf("n=%d", st.Count), Group: i},
+			chart.Bar{Label: st.Stage + " p50", Value: f64(st.P50MS), Group: i})
 	}
 	stageNote := ""
 	if len(sb.Bars) == 0 {

@@ -42,11 +42,25 @@ type timelinePoint struct {
 	Handoff bool `json:"handoff,omitempty"`
 }
 
+// timelineCrop is a picture a stage cut out of a customer's media to show where it read a fact.
+type timelineCrop struct {
+	Slot      string             `json:"slot"`
+	URL       string             `json:"url"`
+	Stage     string             `json:"stage"`
+	Modality  string             `json:"modality"`
+	MessageID string             `json:"message_id"`
+	Text      string             `json:"text,omitempty"`
+	Region    *perception.Region `json:"region,omitempty"`
+}
+
 // timelineView is the body of GET /v1/conversations/{id}/timeline.
 type timelineView struct {
 	ID      string          `json:"id"`
 	Summary string          `json:"summary"`
 	Points  []timelinePoint `json:"points"`
+	// Crops are the stored crops behind the facts (the amount on a check, a display's code), by
+	// slot, in message order.
+	Crops []timelineCrop `json:"crops"`
 	Handoff *store.Handoff  `json:"handoff,omitempty"`
 	// Affect is the conversation's affect as stored now (with its high flags and since when).
 	Affect dialogue.Affect `json:"affect"`
@@ -114,7 +128,7 @@ func timelineChart(v *timelineView) chart.Line {
 // dialogue's own signals (a repeated question, a failed step) are not stored per message, so the
 // replayed curve leaves them out; the stored affect and the reply styles include them.
 func buildTimeline(c *store.Conversation, st *dialogue.State, msgs []*store.Message) *timelineView {
-	v := &timelineView{ID: c.ID, Points: []timelinePoint{}, Handoff: c.Handoff, Affect: st.Affect}
+	v := &timelineView{ID: c.ID, Points: []timelinePoint{}, Crops: []timelineCrop{}, Handoff: c.Handoff, Affect: st.Affect}
 	var replay dialogue.State
 	var prev *dialogue.Style
 	for _, m := range msgs {
@@ -124,6 +138,12 @@ func buildTimeline(c *store.Conversation, st *dialogue.State, msgs []*store.Mess
 		var obs []perception.Observation
 		if len(m.Observations) > 0 {
 			_ = json.Unmarshal(m.Observations, &obs) // an unreadable record replays as a calm turn
+		}
+		for _, o := range obs {
+			if o.Kind == perception.KindArtifact && o.Slot != "" && o.Attachment != nil && o.Attachment.URL != "" {
+				v.Crops = append(v.Crops, timelineCrop{Slot: o.Slot, URL: o.Attachment.URL, Stage: o.Source.Stage,
+					Modality: string(o.Source.Modality), MessageID: m.ID, Text: o.Text, Region: o.Source.Region})
+			}
 		}
 		before := len(replay.Affect.Why)
 		if dialogue.HasCue(obs) {
@@ -251,7 +271,7 @@ func humanSummary(c *store.Conversation, st *dialogue.State, pack *kb.Pack, poin
 		return names[i] < names[j]
 	})
 	var facts []string
-	for _, n := range names {
+	for _, n := range names[:min(len(names), 2)] { // the two a person checks first
 		sl := st.Slots[n]
 		val := dialogue.FormatValue(types[n], sl.Value)
 		if types[n] == "" {

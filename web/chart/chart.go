@@ -112,12 +112,19 @@ func (l Line) SVG() string {
 			fmt.Fprintf(&b, `<text class="tick" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x(i), height-padB+18, esc(xLabel(l.X[i], l.Step)))
 		}
 	}
+	stacked := map[int]int{} // labels of markers at one position stack downwards
 	for _, m := range l.Markers {
 		if m.Index < 0 || m.Index >= n {
 			continue
 		}
-		fmt.Fprintf(&b, `<g class="marker %s" data-marker="%s"><line x1="%.1f" x2="%.1f" y1="%d" y2="%d"/><text class="tick" x="%.1f" y="%d">%s</text></g>`,
-			esc(m.Class), esc(m.Label), x(m.Index), x(m.Index), padT, height-padB, x(m.Index)+3, padT+10, esc(m.Label))
+		mx, anchor, dx := x(m.Index), "start", 3.0
+		if mx > width/2 {
+			anchor, dx = "end", -3
+		}
+		ty := padT + 10 + 12*stacked[m.Index]
+		stacked[m.Index]++
+		fmt.Fprintf(&b, `<g class="marker %s" data-marker="%s"><line x1="%.1f" x2="%.1f" y1="%d" y2="%d"/><text class="tick" x="%.1f" y="%d" text-anchor="%s">%s</text></g>`,
+			esc(m.Class), esc(m.Label), mx, mx, padT, height-padB, mx+dx, ty, anchor, esc(m.Label))
 	}
 	for si, s := range l.Series {
 		fmt.Fprintf(&b, `<g class="series s%d" data-series="%s">`, si%8, esc(s.Name))
@@ -162,6 +169,8 @@ type Bar struct {
 	CI    *[2]float64
 	// Note is printed after the value (for example the count behind it).
 	Note string
+	// Group picks the bar's colour when the chart colours by group.
+	Group int
 }
 
 // Bars is a horizontal bar chart.
@@ -171,6 +180,8 @@ type Bars struct {
 	Format    func(float64) string
 	// Max fixes the scale when positive; otherwise it fits the bars and their intervals.
 	Max float64
+	// ByGroup colours bars by their Group instead of one colour each.
+	ByGroup bool
 }
 
 // Points counts the drawn bars (those with a value).
@@ -216,8 +227,12 @@ func (c Bars) SVG() string {
 			continue
 		}
 		v := *bar.Value
+		shade := i % 8
+		if c.ByGroup {
+			shade = bar.Group % 8
+		}
 		fmt.Fprintf(&b, `<rect class="bar s%d" x="%d" y="%d" width="%.1f" height="%d" data-label="%s" data-value="%s"><title>%s: %s</title></rect>`,
-			i%8, barPadL, top, math.Max(x(v)-barPadL, 1), barH, esc(bar.Label), trim(v), esc(bar.Label), esc(format(v)))
+			shade, barPadL, top, math.Max(x(v)-barPadL, 1), barH, esc(bar.Label), trim(v), esc(bar.Label), esc(format(v)))
 		end := x(v)
 		if bar.CI != nil {
 			lo, hiX := x(bar.CI[0]), x(bar.CI[1])

@@ -67,10 +67,12 @@ async function search(more = false) {
   }
 }
 
-function evidenceTable(evs) {
+function evidenceTable(evs, crops = []) {
   const head = el('tr', {}, ...['Value', 'Modality', 'Stage', 'Confidence', 'Crop', 'Message'].map((h) => el('th', { text: h })));
   const rows = (evs || []).map((e) => {
-    const crop = safeURL(e.crop);
+    // The crop is on the evidence itself, or stored by the stage beside the reading it backs.
+    const beside = crops.find((c) => c.message_id === e.message_id && c.stage === e.stage);
+    const crop = safeURL(e.crop || (beside && beside.url));
     return el('tr', { dataset: { stage: e.stage || '', modality: e.modality || '' } },
       el('td', { text: fmtValue(e.value) }),
       el('td', { text: `${modalityIcon[e.modality] || ''} ${e.modality || ''}${e.via ? ' via ' + e.via : ''}` }),
@@ -82,14 +84,14 @@ function evidenceTable(evs) {
   return el('div', { class: 'table-scroll' }, el('table', { class: 'evidence' }, el('thead', {}, head), el('tbody', {}, ...rows)));
 }
 
-function facts(state) {
+function facts(state, crops) {
   const out = [];
   for (const [name, slot] of Object.entries(state.slots || {})) {
     if (slot.value === null || slot.value === undefined) continue;
     out.push(el('div', { class: 'slot', dataset: { slot: name } },
       el('div', { class: 'slot-head' }, el('span', { class: 'slot-name', text: name.replace(/_/g, ' ') }),
         el('span', { class: 'status status-' + (slot.status === 'conflicting' ? 'conflict' : slot.status), text: slot.status })),
-      el('div', { class: 'slot-value', text: fmtValue(slot.value) }), evidenceTable(slot.evidence)));
+      el('div', { class: 'slot-value', text: fmtValue(slot.value) }), evidenceTable(slot.evidence, crops.filter((c) => c.slot === name))));
   }
   for (const f of state.findings || []) {
     out.push(el('div', { class: 'slot', dataset: { finding: f.name } },
@@ -127,7 +129,7 @@ function decisions(list) {
   return el('table', { class: 'evidence' }, el('thead', {}, head), el('tbody', {}, ...list.map((d) => el('tr', {},
     el('td', { text: new Date(d.at).toLocaleTimeString() }), el('td', { text: d.route }), el('td', { text: d.reason }),
     el('td', { text: Math.round((d.coverage || 0) * 100) + '%' }), el('td', { text: Math.round((d.complexity || 0) * 100) + '%' }),
-    el('td', { text: d.cloud_tried ? (d.cloud_error ? 'failed: ' + d.cloud_error : `asked (${Math.round(d.cloud_ms || 0)} ms)`) : 'not asked' }))))));
+    el('td', { text: d.cloud_tried ? (d.cloud_error ? 'failed: ' + d.cloud_error : `asked (${Math.round(d.cloud_ms || 0)} ms)`) : 'not asked' })))));
 }
 
 async function open(id) {
@@ -143,7 +145,7 @@ async function open(id) {
     $('d-badges').replaceChildren(...[c.pack, c.status, c.csat ? `CSAT ${c.csat.score}/5` : 'no CSAT',
       c.handoff ? 'handed off: ' + c.handoff.reason : null].filter(Boolean).map((t) => el('span', { class: 'badge', text: t })));
     $('d-timeline').replaceChildren(...timelineNodes(timeline));
-    $('d-facts').replaceChildren(...facts(c.state || {}));
+    $('d-facts').replaceChildren(...facts(c.state || {}, timeline.tl.crops || []));
     $('d-history').replaceChildren(...messages(c.messages));
     $('d-decisions').replaceChildren(decisions(Array.isArray(ds) ? ds : (ds.decisions || [])));
     $('detail').hidden = false;
