@@ -28,26 +28,25 @@ const (
 // a stray mark, the end of the rule or a "$" read as a word stand apart), the group with the most
 // letters is kept, and short weak words at its ends are dropped.
 func cutPayee(ws []ocr.Word) []ocr.Word {
-	// The rule under the line, read as words, gives boxes a pixel or two high: they are no part
-	// of the name, and they would make the median height (and with it the gap between words)
-	// tiny.
+	var keep []ocr.Word
 	tallest := 0
 	for _, w := range ws {
-		tallest = max(tallest, w.Box.Dy())
-	}
-	var keep []ocr.Word
-	for _, w := range ws {
-		if strings.Trim(w.Text, "*-_=~—.|:;'\"`") != "" && w.Box.Dy()*3 >= tallest {
+		if strings.Trim(w.Text, "*-_=~—.|:;'\"`") != "" {
 			keep = append(keep, w)
+			tallest = max(tallest, w.Box.Dy())
 		}
 	}
 	if len(keep) == 0 {
 		return nil
 	}
 	sort.Slice(keep, func(i, j int) bool { return keep[i].Box.Min.X < keep[j].Box.Min.X })
-	hs := make([]int, len(keep))
-	for i, w := range keep {
-		hs[i] = w.Box.Dy()
+	// The rule under the line read as words gives boxes a pixel or two high; they would make
+	// the median height, and with it the gap that splits words, tiny.
+	var hs []int
+	for _, w := range keep {
+		if w.Box.Dy()*3 >= tallest {
+			hs = append(hs, w.Box.Dy())
+		}
 	}
 	sort.Ints(hs)
 	h := float64(max(hs[len(hs)/2], 1))
@@ -190,8 +189,8 @@ func chooseLine(crop, page []ocr.Word, how string, names bool) Field {
 	c = append([]ocr.Word(nil), c...)
 	for i, w := range c {
 		for _, q := range p {
-			if !sameWord(w.Box, q.Box) || q.Text == w.Text {
-				continue
+			if !sameWord(w.Box, q.Box) || q.Text == w.Text || len([]rune(q.Text)) > len([]rune(w.Text))+2 {
+				continue // not the same word, or the page ran it into its neighbour
 			}
 			caseOnly := names && strings.EqualFold(q.Text, w.Text) && startsUpper(q.Text) && !startsUpper(w.Text)
 			if q.Confidence > w.Confidence || caseOnly {
