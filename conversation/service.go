@@ -192,6 +192,7 @@ func (s *Service) start(ctx context.Context, id string) (*Snapshot, error) {
 	}
 	return decode(c)
 }
+
 // Change is one change being made to a conversation. The function given to Update may run more
 // than once (on fresh state each time), so it changes only the Change and records its effects
 // with Publish and After.
