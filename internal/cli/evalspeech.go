@@ -267,8 +267,12 @@ func runEvalSpeech(ctx context.Context, args []string, out io.Writer) error {
 				}
 			}
 			if *verbose && errs > 0 {
-				fmt.Fprintf(out, "  %-40s %-7s %-12s want %q got %q (%s, conf %.2f) stock %q\n", t.File, t.Type, cond,
-					asr.Spoken(t.Text), res.Text, res.Search, res.Confidence, stockText)
+				var alts []string
+				for _, a := range res.Alts[:min(3, len(res.Alts))] {
+					alts = append(alts, fmt.Sprintf("%q %.2f", a.Value, a.Confidence))
+				}
+				fmt.Fprintf(out, "  %-40s %-7s %-12s want %q got %q (%s, conf %.2f; alts %s) stock %q\n", t.File, t.Type, cond,
+					asr.Spoken(t.Text), res.Text, res.Search, res.Confidence, strings.Join(alts, ", "), stockText)
 			}
 		}
 	}

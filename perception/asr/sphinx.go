@@ -188,6 +188,26 @@ func (d *decoder) setWIP(wip float64) {
 	C.parley_set_float(d.ps, cn, C.double(wip))
 }
 
+// beams are pocketsphinx's pruning thresholds: the main beam, the phone-transition beam and the
+// word-exit beam.
+type beams struct{ beam, pbeam, wbeam float64 }
+
+// defaultBeams are pocketsphinx's own; the open search, with tens of thousands of words, keeps them.
+var defaultBeams = beams{1e-48, 1e-48, 7e-29}
+
+// setBeams sets the beams the next search created takes: like the insertion penalty, pocketsphinx
+// reads them when a search is built.
+func (d *decoder) setBeams(b beams) {
+	for _, kv := range []struct {
+		name string
+		v    float64
+	}{{"-beam", b.beam}, {"-pbeam", b.pbeam}, {"-wbeam", b.wbeam}} {
+		cn := C.CString(kv.name)
+		C.parley_set_float(d.ps, cn, C.double(kv.v))
+		C.free(unsafe.Pointer(cn))
+	}
+}
+
 // setMixedLM loads under name the domain model at path interpolated with the general model at
 // generalPath (read once per decoder), giving the general model the share weight.
 func (d *decoder) setMixedLM(name, generalPath, path string, weight float64, hash string) error {
