@@ -289,24 +289,27 @@ func series(m map[time.Time]*Group) []Bucketed {
 // order, for backends without a percentile aggregate.
 type Medians struct {
 	overall   []float64
-	buckets   map[time.Time][]float64
+	buckets   map[int64][]float64
 	packs     map[string][]float64
-	packBkts  map[string]map[time.Time][]float64
+	packBkts  map[string]map[int64][]float64
 	uni, mult []float64
 }
 
-// Add records one resolved conversation; calls must come in ascending order of secs.
-func (m *Medians) Add(start time.Time, pack string, mask int, secs float64) {
+// Add records one resolved conversation created in the bucket starting at start (Unix
+// nanoseconds); calls must come in ascending order of secs.
+func (m *Medians) Add(start int64, pack string, mask int, secs float64) {
 	if m.buckets == nil {
-		m.buckets, m.packs, m.packBkts = map[time.Time][]float64{}, map[string][]float64{}, map[string]map[time.Time][]float64{}
+		m.buckets, m.packs, m.packBkts = map[int64][]float64{}, map[string][]float64{}, map[string]map[int64][]float64{}
 	}
 	m.overall = append(m.overall, secs)
 	m.buckets[start] = append(m.buckets[start], secs)
 	m.packs[pack] = append(m.packs[pack], secs)
-	if m.packBkts[pack] == nil {
-		m.packBkts[pack] = map[time.Time][]float64{}
+	pb := m.packBkts[pack]
+	if pb == nil {
+		pb = map[int64][]float64{}
+		m.packBkts[pack] = pb
 	}
-	m.packBkts[pack][start] = append(m.packBkts[pack][start], secs)
+	pb[start] = append(pb[start], secs)
 	switch {
 	case mask == 0:
 	case Multimodal(mask):
@@ -318,25 +321,25 @@ func (m *Medians) Add(start time.Time, pack string, mask int, secs float64) {
 
 // Apply sets the medians on b.
 func (m *Medians) Apply(b *StatsBuilder) {
-	set := func(g int, start time.Time, key string, v []float64) {
+	set := func(g int, start int64, key string, v []float64) {
 		if len(v) > 0 {
-			b.SetMedian(g, start, key, median(v))
+			b.SetMedian(g, time.Unix(0, start), key, median(v))
 		}
 	}
-	set(MedianOverall, time.Time{}, "", m.overall)
+	set(MedianOverall, 0, "", m.overall)
 	for t, v := range m.buckets {
 		set(MedianBucket, t, "", v)
 	}
 	for p, v := range m.packs {
-		set(MedianPack, time.Time{}, p, v)
+		set(MedianPack, 0, p, v)
 	}
 	for p, bs := range m.packBkts {
 		for t, v := range bs {
 			set(MedianPackBucket, t, p, v)
 		}
 	}
-	set(MedianCohort, time.Time{}, "unimodal", m.uni)
-	set(MedianCohort, time.Time{}, "multimodal", m.mult)
+	set(MedianCohort, 0, "unimodal", m.uni)
+	set(MedianCohort, 0, "multimodal", m.mult)
 }
 
 // median of sorted values: the middle one, or the mean of the two middle ones.

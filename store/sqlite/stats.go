@@ -303,22 +303,30 @@ func statsRollup(ctx context.Context, tx *sql.Tx, b *store.StatsBuilder, q store
 // percentile aggregate, and window functions over 100,000 rows, one pass per grouping, cost ten
 // times as much.
 func statsMedians(ctx context.Context, tx *sql.Tx, b *store.StatsBuilder, where string, args []any, width int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT (created_at / ?) * ?, pack, modalities, resolved_at - created_at
+	rows, err := tx.QueryContext(ctx, `SELECT created_at, pack, modalities, resolved_at - created_at
 		FROM conversations INDEXED BY conversations_resolution
-		WHERE resolved_at IS NOT NULL AND `+where+` ORDER BY resolved_at - created_at`, append([]any{width, width}, args...)...)
+		WHERE resolved_at IS NOT NULL AND `+where+` ORDER BY resolved_at - created_at`, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	var m store.Medians
+	var (
+		m     store.Medians
+		packs = map[string]string{} // one string per pack, not one per row
+	)
 	for rows.Next() {
-		var start, d int64
-		var pack string
+		var created, d int64
+		var raw sql.RawBytes
 		var mask int
-		if err := rows.Scan(&start, &pack, &mask, &d); err != nil {
+		if err := rows.Scan(&created, &raw, &mask, &d); err != nil {
 			return err
 		}
-		m.Add(fromNanos(start), pack, mask, float64(d)/1e9)
+		pack, ok := packs[string(raw)]
+		if !ok {
+			pack = string(raw)
+			packs[pack] = pack
+		}
+		m.Add(created/width*width, pack, mask, float64(d)/1e9)
 	}
 	if err := rows.Err(); err != nil {
 		return err
