@@ -25,6 +25,7 @@ import (
 type node struct {
 	base string
 	log  *bytes.Buffer
+	cmd  *exec.Cmd
 }
 
 // startNode runs the built binary as a server on a free loopback port over the PostgreSQL
@@ -45,7 +46,7 @@ func startNode(t *testing.T, bin, dsn string) *node {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	n := &node{base: "http://" + addr, log: log}
+	n := &node{base: "http://" + addr, log: log, cmd: cmd}
 	for i := 0; ; i++ {
 		if resp, err := http.Get(n.base + "/healthz"); err == nil {
 			resp.Body.Close()
@@ -56,6 +57,16 @@ func startNode(t *testing.T, bin, dsn string) *node {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// buildParley builds cmd/parley into dir.
+func buildParley(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "parley")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/parley").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // call sends a request and decodes the JSON answer into out (when not nil); it fails the test on
@@ -164,10 +175,7 @@ func TestTwoNodesOneDatabase(t *testing.T) {
 	pg := pgtest.Start(t)
 	dsn := pg.FreshDSN(t)
 	work := t.TempDir()
-	bin := filepath.Join(work, "parley")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/parley").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildParley(t, work)
 	a, b := startNode(t, bin, dsn), startNode(t, bin, dsn)
 	if out, err := exec.Command(bin, "gen", "checks", "--n", "1", "--seed", "11", "--degrade", "photo", "--out", work).CombinedOutput(); err != nil {
 		t.Fatalf("gen checks: %v\n%s", err, out)
