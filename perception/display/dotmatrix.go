@@ -183,10 +183,10 @@ func readDots(p plane) (Reading, bool) {
 		if len(cx) > 5 {
 			return Reading{}, false
 		}
-		c, conf, dots, x0 := readDotChar(p, cx, rows, px, r)
+		c, conf, dots, x0, costs := readDotChar(p, cx, rows, px, r)
 		sum += conf
 		g := dots
-		rd.Chars = append(rd.Chars, Char{Char: string(c), Confidence: conf, Dots: &g,
+		rd.Chars = append(rd.Chars, Char{Char: string(c), Confidence: conf, Dots: &g, costs: costs,
 			Box: image.Rect(p.box.Min.X+int(x0-d/2), p.box.Min.Y+int(rows[0]-d/2), p.box.Min.X+int(x0+4*px+d/2), p.box.Min.Y+int(rows[6]+d/2))})
 		rd.Text += string(c)
 	}
@@ -223,8 +223,9 @@ func sevenRows(rows []float64, n []int, py float64) ([]float64, bool) {
 
 // readDotChar samples the 5x7 grid of one character whose lit columns are at xs and matches it to
 // the font: a character narrower than five columns ("1", "I") is tried at every place in its cell.
-// It returns the character, its confidence, the dots sampled for it and the left column's x.
-func readDotChar(p plane, xs []float64, rows []float64, px float64, r int) (byte, float64, [7]uint8, float64) {
+// It returns the character, its confidence, the dots sampled for it, the left column's x and the
+// cost of every character of the font.
+func readDotChar(p plane, xs []float64, rows []float64, px float64, r int) (byte, float64, [7]uint8, float64, map[byte]float64) {
 	var (
 		best     byte = '?'
 		bestCost      = math.Inf(1)
@@ -290,7 +291,7 @@ func readDotChar(p plane, xs []float64, rows []float64, px float64, r int) (byte
 	if bestCost == 0 {
 		conf = 0.6 + 0.4*bestSure
 	}
-	return best, conf, bestDots, bestX0
+	return best, conf, bestDots, bestX0, costs
 }
 
 // fillAround is the lit fraction of the square of half-side r around (x, y).

@@ -114,3 +114,35 @@ func BenchmarkReadDotMatrix(b *testing.B) {
 		}
 	}
 }
+
+// TestDotMatrixOtherFont reads a display whose maker draws "6" and "0" otherwise than the reader's
+// font: the characters match no shape exactly, but the code they can only be is matched with
+// confidence.
+func TestDotMatrixOtherFont(t *testing.T) {
+	other := map[byte][7]uint8{
+		'E': {0b11111, 0b10000, 0b10000, 0b11110, 0b10000, 0b10000, 0b11111},
+		'6': {0b01110, 0b10000, 0b10000, 0b11110, 0b10001, 0b10001, 0b01110},
+		'0': {0b01110, 0b10001, 0b10001, 0b10101, 0b10001, 0b10001, 0b01110},
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 640, 360))
+	draw.Draw(img, img.Rect, image.NewUniform(color.RGBA{214, 214, 210, 255}), image.Point{}, draw.Src)
+	draw.Draw(img, image.Rect(120, 90, 560, 234), image.NewUniform(color.RGBA{24, 24, 26, 255}), image.Point{}, draw.Src)
+	for i, c := range []byte("E60") {
+		for r := 0; r < 7; r++ {
+			for col := 0; col < 5; col++ {
+				if other[c][r]&(1<<(4-col)) != 0 {
+					x, y := 150+(6*i+col)*12, 110+r*12
+					draw.Draw(img, image.Rect(x, y, x+9, y+9), image.NewUniform(color.RGBA{60, 230, 90, 255}), image.Point{}, draw.Src)
+				}
+			}
+		}
+	}
+	rd, err := display.Read(img)
+	if err != nil || rd.Type != display.DotMatrix {
+		t.Fatalf("read %q %s %v", rd.Text, rd.Type, err)
+	}
+	code, conf, ok := display.MatchCode(rd, []string{"E60", "E09", "E10", "E21", "F05"})
+	if !ok || code != "E60" || conf < 0.4 {
+		t.Fatalf("read %q: matched %q at %.2f, want E60 (chars %+v)", rd.Text, code, conf, rd.Chars)
+	}
+}

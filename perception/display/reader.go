@@ -48,6 +48,9 @@ type Char struct {
 	Segments uint8 `json:"segments,omitempty"`
 	// Dots is the sampled 5x7 grid of a dot-matrix character, row by row, bit 4 the leftmost.
 	Dots *[7]uint8 `json:"dots,omitempty"`
+	// costs is, for a dot-matrix character, how badly each character of the font explains the
+	// dots sampled (the summed sureness of the dots that disagree).
+	costs map[byte]float64
 }
 
 // Reading is what was read from one display.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"image"
 	"image/png"
+	"math"
 	"strings"
 	"unicode"
 
@@ -100,6 +101,9 @@ func MatchCode(rd Reading, known []string) (string, float64, bool) {
 		}
 		return "", 0, false
 	}
+	if code, conf, ok := matchDots(rd, known); ok {
+		return code, conf, true
+	}
 	best, bestCost := "", 1e9
 	for _, k := range known {
 		if len(k) != len(rd.Chars) {
@@ -136,4 +140,57 @@ func cropPNG(img image.Image, r image.Rectangle) []byte {
 		return nil
 	}
 	return b.Bytes()
+}
+
+// matchDots matches a dot-matrix reading against the known codes dot by dot: a code costs the
+// dots its characters disagree with beyond the best character's at each place, and the confidence
+// is the margin over the next likeliest code, less for every dot the code disagrees with. A
+// display in another maker's font, whose characters each match no shape exactly, still reads as
+// the one code it can be. It is not ok for readings that are not dot-matrix or that fit no code.
+func matchDots(rd Reading, known []string) (string, float64, bool) {
+	if rd.Type != DotMatrix || len(rd.Chars) == 0 {
+		return "", 0, false
+	}
+	best, bestCost, second := "", math.Inf(1), math.Inf(1)
+	for _, k := range known {
+		if len(k) != len(rd.Chars) {
+			continue
+		}
+		cost := 0.0
+		for i := range k {
+			ch := rd.Chars[i]
+			c, ok := ch.costs[upper(k[i])]
+			if !ok {
+				cost = math.Inf(1)
+				break
+			}
+			cost += c - ch.costs[upper(ch.Char[0])]
+		}
+		switch {
+		case cost < bestCost:
+			best, bestCost, second = k, cost, bestCost
+		case cost < second && k != best:
+			second = cost
+		}
+	}
+	// More than about four sure dots off a code is another code or none the pack knows.
+	if best == "" || bestCost > 5 {
+		return "", 0, false
+	}
+	margin := 1.0
+	if !math.IsInf(second, 1) {
+		margin = 1 - math.Exp(-(second-bestCost)/1.5)
+	}
+	abs := 0.0
+	for _, ch := range rd.Chars {
+		abs += ch.costs[upper(ch.Char[0])]
+	}
+	return best, min(1, margin*math.Exp(-(bestCost+abs/float64(len(rd.Chars)))/8)) * (0.5 + 0.5*rd.Contrast), true
+}
+
+func upper(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
 }
