@@ -96,7 +96,8 @@ func statsWhere(q store.StatsQuery, first int) *where {
 }
 
 // bucketSQL is the start of a conversation's bucket in Unix seconds; $1 is the width in seconds.
-const bucketSQL = `(floor(extract(epoch FROM created_at) / $1::bigint)::bigint * $1::bigint)`
+// date_part is float8 arithmetic; extract is numeric and several times slower over 100,000 rows.
+const bucketSQL = `(floor(date_part('epoch', created_at) / $1::bigint)::bigint * $1::bigint)`
 
 // Stats aggregates the selected conversations in one read-only transaction: counts grouped by
 // bucket, pack and modality mask; medians of resolution time for every grouping at once
@@ -118,8 +119,8 @@ func (p *Postgres) Stats(ctx context.Context, q store.StatsQuery) (*store.Stats,
 				count(*), count(resolved_at), count(*) FILTER (WHERE handed_off), count(csat_score),
 				COALESCE(sum(csat_score), 0)::float8, COALESCE(sum(csat_score * csat_score), 0)::float8,
 				count(*) FILTER (WHERE csat_score >= `+fmt.Sprint(store.SatisfiedScore)+`),
-				COALESCE(sum(extract(epoch FROM resolved_at - created_at)), 0)::float8,
-				COALESCE(sum(extract(epoch FROM resolved_at - created_at) ^ 2), 0)::float8,
+				COALESCE(sum(date_part('epoch', resolved_at - created_at)), 0),
+				COALESCE(sum(date_part('epoch', resolved_at - created_at) ^ 2), 0),
 				sum(customer_messages), sum(text_parts), sum(image_parts), sum(audio_parts), sum(video_parts)
 			FROM conversations WHERE `+w.String()+` GROUP BY 1, 2, 3`, args...)
 		if err != nil {
@@ -169,44 +170,32 @@ func (p *Postgres) Stats(ctx context.Context, q store.StatsQuery) (*store.Stats,
 	return b.Stats(), nil
 }
 
-// statsMedians reads the median resolution time of every grouping. GROUPING(b, pack, cohort) is a
-// bit mask of the columns left out of the set: 7 overall, 3 per bucket, 1 per bucket and pack,
-// 5 per pack, 6 per cohort.
+// statsMedians reads the selected resolved conversations in order of resolution time and takes
+// the median of every grouping in one pass (store.Medians): one sort, where percentile_cont over
+// five grouping sets sorts five times.
 func statsMedians(ctx context.Context, tx pgx.Tx, b *store.StatsBuilder, w *where, args []any) error {
-	rows, err := tx.Query(ctx, `SELECT GROUPING(b, pack, cohort), COALESCE(b, 0), COALESCE(pack, ''), COALESCE(cohort, ''),
-			percentile_cont(0.5) WITHIN GROUP (ORDER BY d)
-		FROM (SELECT `+bucketSQL+` AS b, pack, extract(epoch FROM resolved_at - created_at)::float8 AS d,
-				CASE WHEN modalities = 0 THEN NULL WHEN (modalities & (modalities - 1)) <> 0 THEN 'multimodal' ELSE 'unimodal' END AS cohort
-			FROM conversations WHERE resolved_at IS NOT NULL AND `+w.String()+`) r
-		GROUP BY GROUPING SETS ((), (b), (b, pack), (pack), (cohort))`, args...)
+	rows, err := tx.Query(ctx, `SELECT `+bucketSQL+`, pack, modalities, date_part('epoch', resolved_at - created_at) AS d
+		FROM conversations WHERE resolved_at IS NOT NULL AND `+w.String()+` ORDER BY d`, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	groupings := map[int]int{7: store.MedianOverall, 3: store.MedianBucket, 1: store.MedianPackBucket, 5: store.MedianPack, 6: store.MedianCohort}
-	for rows.Next() {
-		var (
-			g         int
-			start     int64
-			pack, coh string
-			median    *float64
-		)
-		if err := rows.Scan(&g, &start, &pack, &coh, &median); err != nil {
-			return err
-		}
-		if median == nil {
-			continue // no conversation of the set resolved
-		}
-		key := pack
-		if g == 6 {
-			if coh == "" {
-				continue // conversations without a customer message
-			}
-			key = coh
-		}
-		b.SetMedian(groupings[g], time.Unix(start, 0), key, *median)
+	var (
+		m     store.Medians
+		start int64
+		pack  string
+		mask  int
+		d     float64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&start, &pack, &mask, &d}, func() error {
+		m.Add(start*int64(time.Second), pack, mask, d)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	return rows.Err()
+	m.Apply(b)
+	return nil
 }
 
 // Search lists the conversations q selects, newest first; Text matches any message's text with
