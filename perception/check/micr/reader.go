@@ -40,6 +40,26 @@ func ReadTemplates(img image.Image) (Line, error) {
 // templates.
 const learnedSure = 0.5
 
+// Template agreement above which a crop is taken to be print drawn to the standard's outlines
+// (rendered lines score 0.89 to 0.92 at worst and 0.95 on average; the real lines sampled, at
+// most 0.86 and 0.91).
+const (
+	templateSure = 0.88
+	templateMean = 0.93
+)
+
+// meanConfidence is the mean of the characters' confidences.
+func (l *Line) meanConfidence() float64 {
+	if len(l.Chars) == 0 {
+		return 0
+	}
+	var s float64
+	for _, c := range l.Chars {
+		s += c.Confidence
+	}
+	return s / float64(len(l.Chars))
+}
+
 // Read reads a cropped MICR line image: one line of E-13B characters at any scale, dark on light.
 // When the image holds more than the line (a whole check), the densest line of MICR-like
 // characters is read.
@@ -59,6 +79,14 @@ func Read(img image.Image) (Line, error) {
 	// only weakly.
 	// When the classifier is unsure of a character and gave no valid routing number, the
 	// templates' reading is taken instead if it has one.
+	// Print that matches the standard's outlines closely (every character at least
+	// templateSure, on average templateMean) is read by the templates, which were drawn for it.
+	g := toGray(img)
+	l, _, err := readPlane(g, 1, 6, math.Inf(1), max(9, g.h/2))
+	if err == nil && ValidRouting(l.Routing) && l.Confidence >= templateSure && l.meanConfidence() >= templateMean {
+		l.translate(b.Min)
+		return l, nil
+	}
 	var learned Line
 	haveLearned := false
 	if m := ShippedModel(); m != nil && b.Dx() >= 3*b.Dy() {
@@ -69,8 +97,6 @@ func Read(img image.Image) (Line, error) {
 			learned, haveLearned = l, true
 		}
 	}
-	g := toGray(img)
-	l, _, err := readPlane(g, 1, 6, math.Inf(1), max(9, g.h/2))
 	if haveLearned && (err != nil || !ValidRouting(l.Routing)) {
 		return learned, nil
 	}
