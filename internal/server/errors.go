@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/parleyhq/parley/conversation"
 	"github.com/parleyhq/parley/kb"
 	"github.com/parleyhq/parley/media"
 	"github.com/parleyhq/parley/store"
@@ -29,6 +30,8 @@ func classify(err error) *apiError {
 		return ae
 	case errors.Is(err, store.ErrNotFound):
 		return errorf(http.StatusNotFound, "not_found", "no such conversation")
+	case errors.Is(err, conversation.ErrContended), errors.Is(err, store.ErrConflict):
+		return errorf(http.StatusConflict, "conflict", "the conversation kept changing on other nodes; send the message again with the same Idempotency-Key")
 	case errors.Is(err, kb.ErrUnknownPack):
 		return errorf(http.StatusBadRequest, "unknown_pack", err.Error())
 	case errors.Is(err, media.ErrTooLarge), errors.Is(err, store.ErrTooLarge):
