@@ -28,7 +28,8 @@ func Options(log *slog.Logger) server.Options {
 		opts.Speaker = speaker{es}
 	}
 	opts.Live = func(s *server.Server) http.Handler {
-		return live.Handler(s, live.Options{Synthesizer: synth, Logger: log})
+		cfg := s.Config()
+		return live.Handler(s, live.Options{Synthesizer: synth, Logger: log, VAD: cfg.Speech.VAD, ModelDir: cfg.ModelDir})
 	}
 	return opts
 }
