@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # mkset.sh DIR [N]: renders N plain checks (no MICR) with ImageMagick in the degradations the
 # targets name (sharp, blur sigma 2, JPEG 30, 3-degree rotation photo) and a phone pipeline
-# (downscale, sharpen, perspective, shadow, JPEG 70), and writes DIR/truth.jsonl. It is the
-# second renderer the check reader is measured on, independent of `parley gen checks`.
+# (downscale, sharpen, perspective, shadow, JPEG 70), and writes DIR/truth.jsonl. For checks
+# with a MICR line drawn independently of the reader (the E-13B dimensions at four stroke
+# weights), use `parley gen specimens` (package checkgen/specimen).
 set -euo pipefail
 dir=${1:?usage: mkset.sh DIR [N]}
 n=${2:-10}
