@@ -33,7 +33,7 @@ type cluster struct {
 	events    map[string][]string // conversation -> event types, in order
 }
 
-func newCluster(t *testing.T) *cluster {
+func newCluster(t testing.TB) *cluster {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "parley.db"))
@@ -57,7 +57,7 @@ func newCluster(t *testing.T) *cluster {
 }
 
 // node returns a service over st (the cluster's store unless given).
-func (c *cluster) node(t *testing.T, st store.Store) *conversation.Service {
+func (c *cluster) node(t testing.TB, st store.Store) *conversation.Service {
 	t.Helper()
 	if st == nil {
 		st = c.store
