@@ -13,8 +13,8 @@ import (
 )
 
 // lightFindings follows the lit lights across the frames of each video (or reads one photo's) and
-// records each light with its colour and blink pattern, named after the product's lights when
-// their number agrees.
+// records each light with its colour and blink pattern, named as the reader placed it on the
+// product's layout, or after the product's lights when their number agrees.
 func (t *turn) lightFindings() {
 	type key struct {
 		part int
@@ -39,7 +39,10 @@ func (t *turn) lightFindings() {
 		names := t.lightNames(len(tracks))
 		for i, l := range tracks {
 			name := fmt.Sprintf("light %d", i+1)
-			if names != nil {
+			switch {
+			case l.Name != "":
+				name = l.Name // placed on the product's layout by the light reader
+			case names != nil:
 				name = names[i]
 			}
 			t.st.Findings = append(t.st.Findings, Finding{
