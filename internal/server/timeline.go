@@ -60,8 +60,8 @@ type timelineView struct {
 	Points  []timelinePoint `json:"points"`
 	// Crops are the stored crops behind the facts (the amount on a check, a display's code), by
 	// slot, in message order.
-	Crops []timelineCrop `json:"crops"`
-	Handoff *store.Handoff  `json:"handoff,omitempty"`
+	Crops   []timelineCrop `json:"crops"`
+	Handoff *store.Handoff `json:"handoff,omitempty"`
 	// Affect is the conversation's affect as stored now (with its high flags and since when).
 	Affect dialogue.Affect `json:"affect"`
 }
