@@ -251,21 +251,13 @@ func applianceScene(p *kb.Pack, i int, rng *rand.Rand) *scene {
 		}
 	}
 	blinkCode := rng.IntN(2) == 0
-	lights := map[string]kb.LightState{}
-	for _, l := range fault.Lights {
-		lights[l.Light] = l
-	}
-	for _, l := range pr.Lights {
-		st, ok := lights[l.Name]
-		if !ok {
-			st = kb.LightState{Light: l.Name, Color: "off", Pattern: "steady"}
-			if l.Name == "power" {
-				st.Color = "green"
-			}
+	lights, truth := lightStates(fault, pr, func(name string) string {
+		if name == "power" {
+			return "green"
 		}
-		lights[l.Name] = st
-		sc.truth.Lights = append(sc.truth.Lights, strings.Join([]string{st.Light, st.Color, st.Pattern}, " "))
-	}
+		return "off"
+	})
+	sc.truth.Lights = truth
 	sc.truth.Sound = soundFor(fault, rng)
 	panel := color.RGBA{uint8(200 + rng.IntN(40)), uint8(200 + rng.IntN(40)), uint8(200 + rng.IntN(40)), 255}
 	wall := color.RGBA{uint8(120 + rng.IntN(80)), uint8(110 + rng.IntN(80)), uint8(100 + rng.IntN(80)), 255}
@@ -306,25 +298,37 @@ func applianceScene(p *kb.Pack, i int, rng *rand.Rand) *scene {
 	return sc
 }
 
-func routerScene(p *kb.Pack, i int, rng *rand.Rand) *scene {
-	fault := p.Faults[i%len(p.Faults)]
-	pr := p.Products[rng.IntN(len(p.Products))]
-	sc := &scene{truth: Truth{Pack: p.Name, Model: pr.ID, Kind: pr.Kind, Code: fault.Code, Narration: routerSays[rng.IntN(len(routerSays))]}}
+// lightStates returns the state of each of the product's lights under the fault, a light the fault
+// does not name being steady in the colour idle gives it, and the truth lines ("dsl red blinking")
+// in the product's order.
+func lightStates(fault kb.Fault, pr kb.Product, idle func(name string) string) (map[string]kb.LightState, []string) {
 	lights := map[string]kb.LightState{}
 	for _, l := range fault.Lights {
 		lights[l.Light] = l
 	}
+	var truth []string
 	for _, l := range pr.Lights {
 		st, ok := lights[l.Name]
 		if !ok {
-			st = kb.LightState{Light: l.Name, Color: "green", Pattern: "steady"}
-			if fault.Code == "NO-POWER" {
-				st.Color = "off"
-			}
+			st = kb.LightState{Light: l.Name, Color: idle(l.Name), Pattern: "steady"}
 		}
 		lights[l.Name] = st
-		sc.truth.Lights = append(sc.truth.Lights, strings.Join([]string{st.Light, st.Color, st.Pattern}, " "))
+		truth = append(truth, strings.Join([]string{st.Light, st.Color, st.Pattern}, " "))
 	}
+	return lights, truth
+}
+
+func routerScene(p *kb.Pack, i int, rng *rand.Rand) *scene {
+	fault := p.Faults[i%len(p.Faults)]
+	pr := p.Products[rng.IntN(len(p.Products))]
+	sc := &scene{truth: Truth{Pack: p.Name, Model: pr.ID, Kind: pr.Kind, Code: fault.Code, Narration: routerSays[rng.IntN(len(routerSays))]}}
+	lights, truth := lightStates(fault, pr, func(string) string {
+		if fault.Code == "NO-POWER" {
+			return "off"
+		}
+		return "green"
+	})
+	sc.truth.Lights = truth
 	sc.plate = []string{"Northwind", "Model " + pr.ID, "12V 1.5A", fmt.Sprintf("S/N %08d", rng.IntN(1e8))}
 	wall := color.RGBA{uint8(150 + rng.IntN(60)), uint8(150 + rng.IntN(60)), uint8(150 + rng.IntN(60)), 255}
 	sc.draw = func(img *image.RGBA, t float64, dx, dy int) {
