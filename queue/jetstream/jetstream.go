@@ -142,7 +142,10 @@ func (q *JetStream) Subscribe(ctx context.Context, subject string, h queue.Handl
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: consumer for %s: %w", subject, err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(1))
+	// One job at a time, and short pull requests: a pull of one message can go unanswered until
+	// its request expires although a job waits, so an expiry of 2 s bounds that wait (the 30 s
+	// default left a job published before subscribing undelivered for half a minute).
+	it, err := cons.Messages(jetstream.PullMaxMessages(1), jetstream.PullExpiry(2*time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: subscribe %s: %w", subject, err)
 	}
