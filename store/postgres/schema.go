@@ -77,6 +77,12 @@ var migrations = []string{
 	CREATE INDEX deposits_amount ON deposits (amount);`,
 	// Columns and a trigger for the dashboard and explorer (stats.go).
 	insightsMigration,
+	// Observations a stage produced outside the turn: perception jobs and replays (stageresults.go).
+	stageResultsMigration,
+	// Bytes devices sent up and what raw media would have cost, per conversation (edgecounters.go).
+	edgeCountersMigration,
+	// The cloud reasoner's budget use and circuit breaker, shared by every node (cloudstate.go).
+	cloudStateMigration,
 }
 
 // migrationLock is the advisory lock key that serializes migrations of concurrent processes.

@@ -45,6 +45,12 @@ var migrations = []string{
 	resolutionIndexMigration,
 	// Hourly counters for the stats query, kept by triggers (stats.go).
 	rollupMigration(),
+	// Observations a stage produced outside the turn: perception jobs and replays (stageresults.go).
+	stageResultsMigration,
+	// Bytes devices sent up and what raw media would have cost, per conversation (edgecounters.go).
+	edgeCountersMigration,
+	// The cloud reasoner's budget use and circuit breaker, shared by every process (cloudstate.go).
+	cloudStateMigration,
 }
 
 // migrate brings the database on conn to the newest schema version, one transaction per migration.
