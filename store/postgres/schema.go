@@ -83,6 +83,8 @@ var migrations = []string{
 	edgeCountersMigration,
 	// The cloud reasoner's budget use and circuit breaker, shared by every node (cloudstate.go).
 	cloudStateMigration,
+	// Parts orders and the stock they took, shared by every node (orders.go).
+	ordersMigration,
 }
 
 // migrationLock is the advisory lock key that serializes migrations of concurrent processes.

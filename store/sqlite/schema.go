@@ -51,6 +51,8 @@ var migrations = []string{
 	edgeCountersMigration,
 	// The cloud reasoner's budget use and circuit breaker, shared by every process (cloudstate.go).
 	cloudStateMigration,
+	// Parts orders and the stock they took, shared by every process (orders.go).
+	ordersMigration,
 }
 
 // migrate brings the database on conn to the newest schema version, one transaction per migration.
