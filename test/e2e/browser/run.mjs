@@ -187,6 +187,9 @@ const scenarios = {
     await page.waitForFunction(() => document.querySelector('li.msg.user.voice')?.dataset.messageId, null, { timeout: WAIT });
     const reply = await waitReply(page, 0);
     log('reply:', reply.text.replace(/\s+/g, ' '));
+    if (process.env.EXPECT_REPLY && !new RegExp(process.env.EXPECT_REPLY, 'i').test(reply.text)) {
+      fail(`reply "${reply.text}" does not match /${process.env.EXPECT_REPLY}/`);
+    }
     const dur = await note.locator('audio').evaluate((a) => new Promise((res) => {
       if (a.readyState >= 1) res(a.duration); else { a.onloadedmetadata = () => res(a.duration); a.load(); }
     }));
