@@ -1,6 +1,15 @@
 // Package perception turns message parts into observations. A Stage reads one kind of media and
 // knows nothing of the dialogue beyond a small Expectation; a Pipeline runs stages concurrently and
 // feeds transcripts back in as text, so words spoken and words typed are understood the same way.
+//
+// Every stage has a version (VersionOf: its Version method, "1" without one), and the pipeline
+// records it on each observation as StageVersion. Results kept outside a turn (a perception job
+// run by a worker, a replay) are keyed by message, stage and version, so a stored result is reused
+// only by the same version of the stage. The bump rule: raise a stage's version whenever the same
+// input can give a different observation — a new or retrained model, a changed threshold, grammar
+// or decoding step, a new observation kind or a changed value format. Leave it alone for changes
+// that cannot alter an observation (speed, logging, refactoring). Versions are compared for
+// equality only; by convention they are whole numbers counted up from 1.
 package perception
 
 import (
@@ -74,6 +83,9 @@ type Observation struct {
 	Source     Source        `json:"source"`
 	Alts       []Alternative `json:"alternatives,omitempty"`
 	Attachment *Attachment   `json:"attachment,omitempty"`
+	// StageVersion is the version of the stage that made the observation (see VersionOf); the
+	// pipeline sets it.
+	StageVersion string `json:"stage_version,omitempty"`
 }
 
 // Alternative is a lower-ranked reading (N-best).
@@ -103,6 +115,24 @@ type Stage interface {
 	Accepts(k media.Kind) bool
 	Process(ctx context.Context, item media.Item, expect Expectation) ([]Observation, error)
 }
+
+// Versioned is implemented by stages that declare their version; see the package comment for
+// when to raise it.
+type Versioned interface {
+	Version() string
+}
+
+// VersionOf returns the version of stage s: its Version, or "1" when it declares none.
+func VersionOf(s Stage) string {
+	if v, ok := s.(Versioned); ok && v.Version() != "" {
+		return v.Version()
+	}
+	return "1"
+}
+
+// KindStageError is the observation kind that carries a stage's failure on a part across
+// processes (a perception job run by a worker): Text holds the error, Source the stage and part.
+const KindStageError = "stage_error"
 
 // Closer is implemented by stages that hold resources.
 type Closer interface {

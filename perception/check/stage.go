@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -60,6 +61,13 @@ func (s *Stage) Accepts(k media.Kind) bool { return k == media.Image }
 // it fails the not_deposited_before verification.
 func (s *Stage) Record(ctx context.Context, action string, o perception.Observation, ref string) error {
 	rd, ok := o.Value.(*Reading)
+	if !ok && o.Value != nil {
+		// A reading made in another process (a perception job) arrives decoded from JSON.
+		if raw, err := json.Marshal(o.Value); err == nil {
+			rd = new(Reading)
+			ok = json.Unmarshal(raw, rd) == nil
+		}
+	}
 	if action != "deposit" || o.Kind != perception.KindCheck || !ok || s.reader.store == nil {
 		return nil
 	}
