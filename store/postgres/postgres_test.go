@@ -69,3 +69,18 @@ func TestDepositConformance(t *testing.T) {
 		return s
 	})
 }
+
+func TestStageResultConformance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a PostgreSQL server; skipped with -short")
+	}
+	srv := pgtest.Start(t)
+	storetest.RunStageResults(t, func(t *testing.T) store.Store {
+		s, err := postgres.Open(context.Background(), srv.SchemaDSN(t, storetest.Name(t)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}

@@ -22,3 +22,5 @@ func openTest(t *testing.T) store.Store {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, openTest)
 }
+
+func TestStageResultConformance(t *testing.T) { storetest.RunStageResults(t, openTest) }
