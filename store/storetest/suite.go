@@ -35,6 +35,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Closed", testClosed},
 		{"Version", testVersion},
 		{"VersionRace", testVersionRace},
+		{"EdgeCounters", testEdgeCounters},
+		{"CloudState", testCloudState},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
