@@ -44,6 +44,8 @@ type Config struct {
 	OpenAI OpenAI `yaml:"openai"`
 	// EdgeDir holds the edge WebAssembly the web chat loads (make build writes bin/edge).
 	EdgeDir string `yaml:"edge_dir"`
+	// Tenants holds each tenant's media retention and allowed packs (tenants.go).
+	Tenants Tenants `yaml:"tenants"`
 }
 
 // OpenAI configures POST /v1/chat/completions, where applications written against the OpenAI
