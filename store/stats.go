@@ -38,6 +38,8 @@ type StatsQuery struct {
 	Bucket time.Duration
 	// Pack keeps only that pack's conversations; empty keeps all.
 	Pack string
+	// Tenant keeps only that tenant's conversations; empty keeps all.
+	Tenant string
 }
 
 // Validate reports a query no backend can answer: a bucket under a second or not a whole number
@@ -117,6 +119,8 @@ type SearchQuery struct {
 	Text   string
 	Pack   string
 	Status string
+	// Tenant keeps only that tenant's conversations; empty keeps all.
+	Tenant string
 	// Modalities keeps conversations whose mask holds all these bits.
 	Modalities int
 	// From and To bound the creation time, as in StatsQuery.

@@ -31,7 +31,10 @@ const (
 // Conversation is one customer conversation. State is the dialogue state as JSON: the store keeps it
 // opaque so the dialogue can evolve without schema changes.
 type Conversation struct {
-	ID         string          `json:"id"`
+	ID string `json:"id"`
+	// Tenant owns the conversation; an empty one at creation becomes the tenant of the context
+	// (WithTenant), else DefaultTenant. It never changes.
+	Tenant     string          `json:"tenant,omitempty"`
 	Pack       string          `json:"pack"`
 	Status     string          `json:"status"`
 	CreatedAt  time.Time       `json:"created_at"`
@@ -92,6 +95,8 @@ type BlobRef struct {
 
 // Filter selects conversations to list; zero values match everything.
 type Filter struct {
+	// Tenant keeps only that tenant's conversations; empty keeps all (tools only).
+	Tenant string
 	Status string
 	Since  time.Time
 	Limit  int
@@ -127,6 +132,8 @@ type Blobs interface {
 	Put(ctx context.Context, r io.Reader, max int64) (BlobRef, error)
 	// Open returns the blob with the given hash or ErrNotFound.
 	Open(ctx context.Context, hash string) (io.ReadCloser, error)
+	// Delete removes the blob with the given hash; ErrNotFound when there is none.
+	Delete(ctx context.Context, hash string) error
 }
 
 // Notifier carries short messages to every process sharing a store (conversation events, so a

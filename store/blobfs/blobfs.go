@@ -126,6 +126,26 @@ func (b *FS) Open(ctx context.Context, hash string) (io.ReadCloser, error) {
 	return f, nil
 }
 
+// Delete removes the blob with the given hash, or returns store.ErrNotFound. A reader that
+// opened it before keeps reading it to the end.
+func (b *FS) Delete(ctx context.Context, hash string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !validHash(hash) {
+		return fmt.Errorf("blobfs: %q: %w", hash, ErrBadHash)
+	}
+	path := b.path(strings.ToLower(hash))
+	err := os.Remove(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("blobfs: blob %s: %w", hash, store.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("blobfs: %w", err)
+	}
+	return syncDir(filepath.Dir(path))
+}
+
 // ContentType sniffs the content type of a stored blob from its first bytes.
 func (b *FS) ContentType(ctx context.Context, hash string) (string, error) {
 	rc, err := b.Open(ctx, hash)

@@ -123,6 +123,29 @@ func (b *Blobs) Open(ctx context.Context, hash string) (io.ReadCloser, error) {
 	return &blobReader{ctx: ctx, b: b, upload: upload, left: size}, nil
 }
 
+// Delete removes the blob with the given hash and its chunks, or returns store.ErrNotFound.
+func (b *Blobs) Delete(ctx context.Context, hash string) error {
+	if !store.ValidHash(hash) {
+		return fmt.Errorf("postgres: blob %q: invalid hash: %w", hash, store.ErrNotFound)
+	}
+	if err := b.p.begin(); err != nil {
+		return err
+	}
+	defer b.p.end()
+	return pgx.BeginFunc(ctx, b.p.pool, func(tx pgx.Tx) error {
+		var upload string
+		err := tx.QueryRow(ctx, `DELETE FROM blobs WHERE hash = $1 RETURNING upload`, strings.ToLower(hash)).Scan(&upload)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("postgres: blob %s: %w", hash, store.ErrNotFound)
+		}
+		if err != nil {
+			return wrap(err, "delete blob")
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM blob_chunks WHERE upload = $1`, upload)
+		return wrap(err, "delete blob chunks")
+	})
+}
+
 // blobReader reads a blob's chunks in order, one query per chunk.
 type blobReader struct {
 	ctx    context.Context

@@ -88,6 +88,9 @@ func (p *Postgres) CreateConversation(ctx context.Context, c *store.Conversation
 	if c.Status == "" {
 		c.Status = store.StatusOpen
 	}
+	if c.Tenant == "" {
+		c.Tenant = store.TenantOf(ctx)
+	}
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = time.Now()
 	}
@@ -98,8 +101,8 @@ func (p *Postgres) CreateConversation(ctx context.Context, c *store.Conversation
 	if err != nil {
 		return err
 	}
-	_, err = p.pool.Exec(ctx, `INSERT INTO conversations (id, pack, created_at, status, updated_at, resolved_at, state, csat, handoff)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, append([]any{c.ID}, args...)...)
+	_, err = p.pool.Exec(ctx, `INSERT INTO conversations (id, pack, created_at, status, updated_at, resolved_at, state, csat, handoff, tenant)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, append(append([]any{c.ID}, args...), c.Tenant)...)
 	if isUnique(err, "conversations_pkey") {
 		return fmt.Errorf("conversation %q: %w", c.ID, store.ErrDuplicate)
 	}
@@ -159,7 +162,7 @@ func conversationArgs(c *store.Conversation) ([]any, error) {
 	return []any{c.Pack, c.CreatedAt, c.Status, c.UpdatedAt, c.ResolvedAt, rawOrNil(c.State), csat, handoff}, nil
 }
 
-const conversationColumns = `id, pack, status, created_at, updated_at, resolved_at, state, csat, handoff, version`
+const conversationColumns = `id, pack, status, created_at, updated_at, resolved_at, state, csat, handoff, version, tenant`
 
 func scanConversation(r pgx.Row) (*store.Conversation, error) {
 	var (
@@ -167,7 +170,7 @@ func scanConversation(r pgx.Row) (*store.Conversation, error) {
 		resolved             *time.Time
 		state, csat, handoff []byte
 	)
-	if err := r.Scan(&c.ID, &c.Pack, &c.Status, &c.CreatedAt, &c.UpdatedAt, &resolved, &state, &csat, &handoff, &c.Version); err != nil {
+	if err := r.Scan(&c.ID, &c.Pack, &c.Status, &c.CreatedAt, &c.UpdatedAt, &resolved, &state, &csat, &handoff, &c.Version, &c.Tenant); err != nil {
 		return nil, err
 	}
 	c.ResolvedAt = resolved
@@ -199,6 +202,10 @@ func (p *Postgres) Conversations(ctx context.Context, f store.Filter) ([]*store.
 	defer p.end()
 	q := `SELECT ` + conversationColumns + ` FROM conversations WHERE TRUE`
 	var args []any
+	if f.Tenant != "" {
+		args = append(args, f.Tenant)
+		q += fmt.Sprintf(` AND tenant = $%d`, len(args))
+	}
 	if f.Status != "" {
 		args = append(args, f.Status)
 		q += fmt.Sprintf(` AND status = $%d`, len(args))
@@ -312,7 +319,10 @@ func (p *Postgres) AddMessage(ctx context.Context, m *store.Message) (*store.Mes
 		if isUnique(err, "messages_pkey") {
 			return fmt.Errorf("message %q: %w", m.ID, store.ErrDuplicate)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return addBlobRefs(ctx, tx, m.ConversationID, m.ID, m.CreatedAt, store.BlobHashes(m.Parts, nil))
 	})
 	if existing != nil {
 		return existing, err
@@ -334,15 +344,29 @@ func (p *Postgres) SetReply(ctx context.Context, conversationID, messageID strin
 		return err
 	}
 	defer p.end()
-	tag, err := p.pool.Exec(ctx, `UPDATE messages SET reply = $1, observations = $2 WHERE id = $3 AND conversation_id = $4`,
-		rawOrNil(reply), rawOrNil(observations), messageID, conversationID)
-	if err != nil {
-		return wrap(err, "set reply")
+	hashes := store.BlobHashes(nil, reply)
+	if len(hashes) == 0 {
+		tag, err := p.pool.Exec(ctx, `UPDATE messages SET reply = $1, observations = $2 WHERE id = $3 AND conversation_id = $4`,
+			rawOrNil(reply), rawOrNil(observations), messageID, conversationID)
+		if err != nil {
+			return wrap(err, "set reply")
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("message %q in conversation %q: %w", messageID, conversationID, store.ErrNotFound)
+		}
+		return nil
 	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("message %q in conversation %q: %w", messageID, conversationID, store.ErrNotFound)
-	}
-	return nil
+	return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE messages SET reply = $1, observations = $2 WHERE id = $3 AND conversation_id = $4`,
+			rawOrNil(reply), rawOrNil(observations), messageID, conversationID)
+		if err != nil {
+			return wrap(err, "set reply")
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("message %q in conversation %q: %w", messageID, conversationID, store.ErrNotFound)
+		}
+		return addBlobRefs(ctx, tx, conversationID, messageID, time.Now(), hashes)
+	})
 }
 
 // Messages returns a conversation's messages in Seq order; store.ErrNotFound for an unknown

@@ -85,6 +85,9 @@ var migrations = []string{
 	cloudStateMigration,
 	// Parts orders and the stock they took, shared by every node (orders.go).
 	ordersMigration,
+	// Tenants, the blobs each message references, API keys, staff, sessions and the audit trail
+	// (access.go).
+	accessMigration,
 }
 
 // migrationLock is the advisory lock key that serializes migrations of concurrent processes.

@@ -89,6 +89,9 @@ func statsWhere(q store.StatsQuery, first int) *where {
 	if !q.To.IsZero() {
 		w.add("created_at < ?", q.To)
 	}
+	if q.Tenant != "" {
+		w.add("tenant = ?", q.Tenant)
+	}
 	if q.Pack != "" {
 		w.add("pack = ?", q.Pack)
 	}
@@ -210,6 +213,9 @@ func (p *Postgres) Search(ctx context.Context, q store.SearchQuery) ([]store.Fou
 	if q.Text != "" {
 		w.add(`EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.text ILIKE ? ESCAPE '\')`, "%"+likeEscape(q.Text)+"%")
 		snippet = fmt.Sprintf(`(SELECT text FROM messages m WHERE m.conversation_id = c.id AND m.text ILIKE $%d ESCAPE '\' ORDER BY seq LIMIT 1)`, len(w.args))
+	}
+	if q.Tenant != "" {
+		w.add("c.tenant = ?", q.Tenant)
 	}
 	if q.Pack != "" {
 		w.add("c.pack = ?", q.Pack)

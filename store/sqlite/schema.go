@@ -53,6 +53,9 @@ var migrations = []string{
 	cloudStateMigration,
 	// Parts orders and the stock they took, shared by every process (orders.go).
 	ordersMigration,
+	// Tenants, the blobs each message references, API keys, staff, sessions and the audit trail
+	// (access.go).
+	accessMigration,
 }
 
 // migrate brings the database on conn to the newest schema version, one transaction per migration.

@@ -186,6 +186,9 @@ func (s *SQLite) CreateConversation(ctx context.Context, c *store.Conversation) 
 	if c.Status == "" {
 		c.Status = store.StatusOpen
 	}
+	if c.Tenant == "" {
+		c.Tenant = store.TenantOf(ctx)
+	}
 	now := time.Now()
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = now
@@ -198,7 +201,7 @@ func (s *SQLite) CreateConversation(ctx context.Context, c *store.Conversation) 
 		return err
 	}
 	return s.write(ctx, func(w *writer) error {
-		_, err := w.insConv.Exec(append([]any{c.ID}, args...)...)
+		_, err := w.insConv.Exec(append(append([]any{c.ID}, args...), c.Tenant)...)
 		if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
 			return fmt.Errorf("conversation %q: %w", c.ID, store.ErrDuplicate)
 		}
@@ -260,7 +263,7 @@ func conversationArgs(c *store.Conversation) ([]any, error) {
 		bytesOrNil(c.State), csat, handoff}, nil
 }
 
-const conversationColumns = `id, pack, status, created_at, updated_at, resolved_at, state, csat, handoff, version`
+const conversationColumns = `id, pack, status, created_at, updated_at, resolved_at, state, csat, handoff, version, tenant`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -271,7 +274,7 @@ func scanConversation(r scanner) (*store.Conversation, error) {
 		resolved             sql.NullInt64
 		state, csat, handoff []byte
 	)
-	if err := r.Scan(&c.ID, &c.Pack, &c.Status, &created, &updated, &resolved, &state, &csat, &handoff, &c.Version); err != nil {
+	if err := r.Scan(&c.ID, &c.Pack, &c.Status, &created, &updated, &resolved, &state, &csat, &handoff, &c.Version, &c.Tenant); err != nil {
 		return nil, err
 	}
 	c.CreatedAt, c.UpdatedAt = fromNanos(created), fromNanos(updated)
@@ -307,6 +310,10 @@ func (s *SQLite) Conversations(ctx context.Context, f store.Filter) ([]*store.Co
 	defer s.end()
 	q := `SELECT ` + conversationColumns + ` FROM conversations WHERE 1 = 1`
 	var args []any
+	if f.Tenant != "" {
+		q += ` AND tenant = ?`
+		args = append(args, f.Tenant)
+	}
 	if f.Status != "" {
 		q += ` AND status = ?`
 		args = append(args, f.Status)
@@ -375,8 +382,10 @@ func (s *SQLite) AddMessage(ctx context.Context, m *store.Message) (*store.Messa
 			return fmt.Errorf("conversation %q: %w", m.ConversationID, store.ErrNotFound)
 		case isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY):
 			return fmt.Errorf("message %q: %w", m.ID, store.ErrDuplicate)
+		case err != nil:
+			return wrap(err, "add message")
 		}
-		return wrap(err, "add message")
+		return w.addBlobRefs(m.ConversationID, m.ID, m.CreatedAt, store.BlobHashes(m.Parts, nil))
 	})
 	if existing != nil {
 		return existing, err
@@ -399,7 +408,7 @@ func (s *SQLite) SetReply(ctx context.Context, conversationID, messageID string,
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("message %q in conversation %q: %w", messageID, conversationID, store.ErrNotFound)
 		}
-		return nil
+		return w.addBlobRefs(conversationID, messageID, time.Now(), store.BlobHashes(nil, reply))
 	})
 }
 

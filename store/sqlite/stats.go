@@ -75,6 +75,10 @@ func statsWhere(q store.StatsQuery) (string, []any) {
 		where = append(where, "created_at < ?")
 		args = append(args, q.To.UnixNano())
 	}
+	if q.Tenant != "" {
+		where = append(where, "tenant = ?")
+		args = append(args, q.Tenant)
+	}
 	if q.Pack != "" {
 		where = append(where, "pack = ?")
 		args = append(args, q.Pack)
@@ -246,7 +250,8 @@ func rollupMigration() string {
 // and buckets of whole hours.
 func rollupAnswers(q store.StatsQuery) bool {
 	whole := func(t time.Time) bool { return t.IsZero() || t.UnixNano()%hourNanos == 0 }
-	return whole(q.From) && whole(q.To) && int64(q.Bucket)%hourNanos == 0
+	// The rollup is kept over every tenant.
+	return q.Tenant == "" && whole(q.From) && whole(q.To) && int64(q.Bucket)%hourNanos == 0
 }
 
 // statsRollup reads the counters of q from insight_hours.
@@ -353,6 +358,9 @@ func (s *SQLite) Search(ctx context.Context, q store.SearchQuery) ([]store.Found
 		add(`EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.text LIKE ? ESCAPE '\')`, pat)
 		snippet = `(SELECT text FROM messages m WHERE m.conversation_id = c.id AND m.text LIKE ? ESCAPE '\' ORDER BY seq LIMIT 1)`
 		snipArgs = []any{pat}
+	}
+	if q.Tenant != "" {
+		add("c.tenant = ?", q.Tenant)
 	}
 	if q.Pack != "" {
 		add("c.pack = ?", q.Pack)

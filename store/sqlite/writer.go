@@ -35,8 +35,8 @@ func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&w.insConv, `INSERT INTO conversations (id, pack, created_at, status, updated_at, resolved_at, state, csat, handoff)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&w.insConv, `INSERT INTO conversations (id, pack, created_at, status, updated_at, resolved_at, state, csat, handoff, tenant)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&w.updConv, `UPDATE conversations SET status = ?, updated_at = ?, resolved_at = ?,
 			state = ?, csat = ?, handoff = ?, version = version + 1 WHERE id = ? AND (? = 0 OR version = ?)
 			RETURNING version`},
