@@ -50,7 +50,11 @@ func (m Match) Masked() string { return Bullets + m.Digits[len(m.Digits)-4:] }
 
 // String masks every number in s and returns s unchanged (without allocating) when it has none.
 func String(s string) string {
-	ms := Find(s)
+	return replace(s, Find(s))
+}
+
+// replace writes each match of s masked.
+func replace(s string, ms []Match) string {
 	if len(ms) == 0 {
 		return s
 	}
@@ -66,6 +70,19 @@ func String(s string) string {
 	return b.String()
 }
 
+// Strict masks like String but makes no exception for dates, IPv4 addresses or identifiers: no
+// run of MinDigits digits survives it. It suits text leaving the system, such as a cloud prompt.
+func Strict(s string) string {
+	if countDigits(s) < MinDigits && !mayBeSpoken(s) {
+		return s
+	}
+	ms := findDigits(s, true)
+	if mayBeSpoken(s) {
+		ms = merge(ms, findSpoken(s))
+	}
+	return replace(s, ms)
+}
+
 // Contains reports whether s holds a number that String would mask.
 func Contains(s string) bool { return len(Find(s)) > 0 }
 
@@ -73,7 +90,7 @@ func Contains(s string) bool { return len(Find(s)) > 0 }
 func Find(s string) []Match {
 	var ms []Match
 	if countDigits(s) >= MinDigits {
-		ms = findDigits(s)
+		ms = findDigits(s, false)
 	}
 	if mayBeSpoken(s) {
 		ms = merge(ms, findSpoken(s))
@@ -110,7 +127,7 @@ const micrSymbols = "⑆⑇⑈⑉"
 type group struct{ start, end int }
 
 // findDigits scans s for runs of digit groups joined by single separators.
-func findDigits(s string) []Match {
+func findDigits(s string, strict bool) []Match {
 	var ms []Match
 	for i := 0; i < len(s); {
 		if !isDigit(s[i]) {
@@ -134,22 +151,22 @@ func findDigits(s string) []Match {
 			j = k
 			break
 		}
-		ms = append(ms, classifyRun(s, gs)...)
+		ms = append(ms, classifyRun(s, gs, strict)...)
 		i = j
 	}
 	return ms
 }
 
 // classifyRun turns one run of groups into matches, leaving out what is not a number to hide.
-func classifyRun(s string, gs []group) []Match {
+func classifyRun(s string, gs []group, strict bool) []Match {
 	// An ISO date (2026-12-02) at the front is a date; what follows is judged on its own.
-	if len(gs) >= 3 && isDate(s, gs) {
+	if !strict && len(gs) >= 3 && isDate(s, gs) {
 		if len(gs) == 3 {
 			return nil
 		}
-		return classifyRun(s, gs[3:])
+		return classifyRun(s, gs[3:], strict)
 	}
-	if isIPv4(s, gs) {
+	if !strict && isIPv4(s, gs) {
 		return nil
 	}
 	start, end := gs[0].start, gs[len(gs)-1].end
@@ -176,7 +193,7 @@ func classifyRun(s string, gs []group) []Match {
 		m.Kind = MICR
 		return []Match{m}
 	}
-	if (isAlnum(before) || isAlnum(after)) && m.Kind != Card && idLike(s, start, end) {
+	if !strict && (isAlnum(before) || isAlnum(after)) && m.Kind != Card && idLike(s, start, end) {
 		return nil
 	}
 	return []Match{m}

@@ -52,6 +52,31 @@ func TestString(t *testing.T) {
 	}
 }
 
+func TestStrict(t *testing.T) {
+	for in, want := range map[string]string{
+		"on 2026-12-02":             "on ••••1202",
+		"192.168.100.200":           "••••0200",
+		"c_3f0a12345678bd":          "c_3f0a••••5678bd",
+		"4111 1111 1111 1111 today": "••••1111 today",
+		"1250.75 dollars":           "1250.75 dollars",
+	} {
+		if got := Strict(in); got != want {
+			t.Errorf("Strict(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzStrict(f *testing.F) {
+	f.Add("card 4111 1111 1111 1111 and 12345678")
+	f.Add("1-2-3-4-5-6-7-8-9 2026-12-02 c_3f0a12345678")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := Strict(s)
+		if m := fullNumber.FindString(out); m != "" {
+			t.Fatalf("Strict(%q) = %q keeps %q", s, out, m)
+		}
+	})
+}
+
 func TestFindKinds(t *testing.T) {
 	tests := []struct {
 		in   string
