@@ -30,8 +30,12 @@ type pending struct {
 	wake chan struct{} // closed and replaced when a job arrives
 }
 
-// NewMemory returns an empty in-process queue.
+// NewMemory returns an empty in-process queue. An invalid dead-letter subject is dropped (check
+// opts with Validate first).
 func NewMemory(opts Options) *Memory {
+	if opts.Validate() != nil {
+		opts.DeadLetter = ""
+	}
 	return &Memory{opts: opts.WithDefaults(), subjects: map[string]*pending{}, done: make(chan struct{})}
 }
 
@@ -128,8 +132,13 @@ func (m *Memory) Subscribe(ctx context.Context, subject string, h Handler) (func
 				return
 			}
 			j.attempts++
-			if err := Run(ctx, h, j.data); err != nil && j.attempts < m.opts.MaxDeliver {
+			err := Run(ctx, h, j.data)
+			switch {
+			case err == nil:
+			case j.attempts < m.opts.MaxDeliver:
 				time.AfterFunc(m.opts.RetryDelay, func() { m.push(subject, j) })
+			case m.opts.DeadLetter != "" && subject != m.opts.DeadLetter:
+				m.push(m.opts.DeadLetter, &job{data: j.data})
 			}
 		}
 	}()

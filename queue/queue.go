@@ -40,6 +40,10 @@ type Options struct {
 	MaxDeliver int
 	// RetryDelay is the wait before a failed job is delivered again (default 1s).
 	RetryDelay time.Duration
+	// DeadLetter, when set, is the subject a job is moved to once it has failed MaxDeliver
+	// times (or its last try never ended, its worker gone), so that it is kept for a person to
+	// look at instead of dropped. Its bytes are the job's, unchanged.
+	DeadLetter string
 }
 
 // WithDefaults returns o with zero fields set to their defaults.
@@ -51,6 +55,16 @@ func (o Options) WithDefaults() Options {
 		o.RetryDelay = time.Second
 	}
 	return o
+}
+
+// Validate checks the options (the dead-letter subject).
+func (o Options) Validate() error {
+	if o.DeadLetter != "" {
+		if err := ValidSubject(o.DeadLetter); err != nil {
+			return fmt.Errorf("dead-letter subject: %w", err)
+		}
+	}
+	return nil
 }
 
 // ValidSubject checks a subject: dot-separated tokens of letters, digits, '-' and '_'.

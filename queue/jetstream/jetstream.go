@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -43,6 +44,8 @@ type JetStream struct {
 	mu     sync.Mutex
 	closed bool
 	subs   map[*subscription]struct{}
+	// deadLettered counts jobs moved to the dead-letter subject.
+	deadLettered atomic.Int64
 }
 
 var _ queue.Queue = (*JetStream)(nil)
@@ -65,6 +68,9 @@ func Open(ctx context.Context, cfg Config) (*JetStream, error) {
 		cfg.AckWait = 5 * time.Minute
 	}
 	cfg.Options = cfg.Options.WithDefaults()
+	if err := cfg.Options.Validate(); err != nil {
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
 	nc, err := nats.Connect(cfg.URL, nats.Name("parley"), nats.MaxReconnects(-1))
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: connect %s: %w", cfg.URL, err)
@@ -132,12 +138,18 @@ func (q *JetStream) Subscribe(ctx context.Context, subject string, h queue.Handl
 	if q.isClosed() {
 		return nil, queue.ErrClosed
 	}
+	maxDeliver := q.cfg.Options.MaxDeliver
+	if q.deadLetters(subject) {
+		// One delivery more than the tries: a job whose last try never ended (its worker was
+		// killed) comes back once more, and goes to the dead letters without running.
+		maxDeliver++
+	}
 	cons, err := q.stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable:       durable(subject),
 		FilterSubject: q.cfg.Prefix + "." + subject,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       q.cfg.AckWait,
-		MaxDeliver:    q.cfg.Options.MaxDeliver,
+		MaxDeliver:    maxDeliver,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: consumer for %s: %w", subject, err)
@@ -196,17 +208,58 @@ func (s *subscription) run(ctx context.Context, h queue.Handler) {
 }
 
 func (s *subscription) handle(ctx context.Context, h queue.Handler, msg jetstream.Msg) {
-	if err := queue.Run(ctx, h, msg.Data()); err == nil {
+	tries := uint64(s.q.cfg.Options.MaxDeliver)
+	md, mdErr := msg.Metadata()
+	if mdErr == nil && md.NumDelivered > tries {
+		// Only with a dead-letter subject: the last try ended without an answer.
+		s.deadLetter(ctx, msg, md.NumDelivered, "the last try did not finish (worker gone)")
+		return
+	}
+	err := queue.Run(ctx, h, msg.Data())
+	if err == nil {
 		msg.Ack()
 		return
 	}
-	md, err := msg.Metadata()
-	if err == nil && md.NumDelivered >= uint64(s.q.cfg.Options.MaxDeliver) {
-		msg.Term() // out of tries: drop it from the work queue
+	if mdErr == nil && md.NumDelivered >= tries {
+		s.deadLetter(ctx, msg, md.NumDelivered, err.Error())
 		return
 	}
 	msg.NakWithDelay(s.q.cfg.Options.RetryDelay)
 }
+
+// deadLetters reports whether failed jobs of subject are moved to the dead-letter subject.
+func (q *JetStream) deadLetters(subject string) bool {
+	return q.cfg.Options.DeadLetter != "" && subject != q.cfg.Options.DeadLetter
+}
+
+// deadLetter moves a job out of tries to the dead-letter subject (when one is set), with headers
+// saying where it came from and why, then drops it from its own subject. When the move fails the
+// job is left to come back, so it is never lost.
+func (s *subscription) deadLetter(ctx context.Context, msg jetstream.Msg, delivered uint64, why string) {
+	if !s.q.deadLetters(strings.TrimPrefix(msg.Subject(), s.q.cfg.Prefix+".")) {
+		msg.Term()
+		return
+	}
+	dl := nats.NewMsg(s.q.cfg.Prefix + "." + s.q.cfg.Options.DeadLetter)
+	dl.Data = msg.Data()
+	dl.Header.Set("Parley-Subject", strings.TrimPrefix(msg.Subject(), s.q.cfg.Prefix+"."))
+	dl.Header.Set("Parley-Deliveries", fmt.Sprint(delivered))
+	if len(why) > 500 {
+		why = why[:500]
+	}
+	dl.Header.Set("Parley-Error", why)
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := s.q.js.PublishMsg(pctx, dl); err != nil {
+		msg.NakWithDelay(s.q.cfg.Options.RetryDelay)
+		return
+	}
+	s.q.deadLettered.Add(1)
+	msg.Term()
+}
+
+// DeadLettered returns how many jobs this queue moved to the dead-letter subject.
+func (q *JetStream) DeadLettered() int64 { return q.deadLettered.Load() }
 
 // stop ends the subscription, returning any prefetched job, and waits for the handler.
 func (s *subscription) stop() {

@@ -88,3 +88,58 @@ func TestSurvivesRestart(t *testing.T) {
 		t.Fatal("job published before the restart was not delivered")
 	}
 }
+
+// TestDeadLetterAfterLostTries checks that a job whose every try hung (its workers gone, no
+// answer within AckWait) is moved to the dead-letter subject without another run.
+func TestDeadLetterAfterLostTries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a NATS server; skipped with -short")
+	}
+	srv := runServer(t, t.TempDir())
+	q, err := jetstream.Open(context.Background(), jetstream.Config{URL: srv.ClientURL(), AckWait: 700 * time.Millisecond,
+		Options: queue.Options{MaxDeliver: 2, RetryDelay: 20 * time.Millisecond, DeadLetter: "dead"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	release := make(chan struct{})
+	runs := make(chan string, 10)
+	for range 3 {
+		stop, err := q.Subscribe(context.Background(), "jobs.hang", func(ctx context.Context, data []byte) error {
+			runs <- string(data)
+			<-release // a worker that never answers
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(stop)
+	}
+	t.Cleanup(func() { close(release) })
+	dead := make(chan string, 1)
+	stop, err := q.Subscribe(context.Background(), "dead", func(ctx context.Context, data []byte) error {
+		dead <- string(data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	if err := q.Publish(context.Background(), "jobs.hang", []byte("stuck")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case s := <-dead:
+		if s != "stuck" {
+			t.Errorf("dead letter %q, want stuck", s)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("a job whose tries all hung did not reach the dead-letter subject")
+	}
+	if n := len(runs); n != 2 {
+		t.Errorf("the job ran %d times, want MaxDeliver=2", n)
+	}
+	if q.DeadLettered() != 1 {
+		t.Errorf("DeadLettered = %d, want 1", q.DeadLettered())
+	}
+}

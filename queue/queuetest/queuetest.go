@@ -13,7 +13,7 @@ import (
 )
 
 // Options are the delivery options the suite asks open to configure.
-var Options = queue.Options{MaxDeliver: 3, RetryDelay: 20 * time.Millisecond}
+var Options = queue.Options{MaxDeliver: 3, RetryDelay: 20 * time.Millisecond, DeadLetter: "jobs.dead"}
 
 // wait is how long the suite waits for a delivery before failing.
 const wait = 10 * time.Second
@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T, opts queue.Options) queue.Queue) 
 		{"SubjectsApart", testSubjectsApart},
 		{"Redelivery", testRedelivery},
 		{"MaxDeliver", testMaxDeliver},
+		{"DeadLetter", testDeadLetter},
 		{"Panic", testPanic},
 		{"Stop", testStop},
 		{"BadSubject", testBadSubject},
@@ -218,6 +219,32 @@ func testMaxDeliver(t *testing.T, q queue.Queue) {
 	time.Sleep(10 * Options.RetryDelay)
 	if n := c.count("job-0"); n != Options.MaxDeliver {
 		t.Errorf("a failing job was tried %d times, want MaxDeliver=%d", n, Options.MaxDeliver)
+	}
+}
+
+func testDeadLetter(t *testing.T, q queue.Queue) {
+	tried, dead := newCollector(), newCollector()
+	subscribe(t, q, "jobs.doomed", func(ctx context.Context, data []byte) error {
+		tried.add(data)
+		if string(data) == "poison" {
+			return errors.New("cannot be done")
+		}
+		return nil
+	})
+	subscribe(t, q, Options.DeadLetter, dead.handler)
+	if err := q.Publish(context.Background(), "jobs.doomed", []byte("poison")); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Publish(context.Background(), "jobs.doomed", []byte("fine")); err != nil {
+		t.Fatal(err)
+	}
+	dead.waitFor(t, "the failing job on the dead-letter subject", func(got map[string]int) bool { return got["poison"] == 1 })
+	time.Sleep(10 * Options.RetryDelay)
+	if n := tried.count("poison"); n != Options.MaxDeliver {
+		t.Errorf("the failing job was tried %d times before it went to the dead letters, want %d", n, Options.MaxDeliver)
+	}
+	if dead.count("poison") != 1 || dead.count("fine") != 0 || tried.count("fine") != 1 {
+		t.Errorf("dead letters %v, tries %v: want only the failing job, once", dead.got, tried.got)
 	}
 }
 
