@@ -46,6 +46,8 @@ type Config struct {
 	EdgeDir string `yaml:"edge_dir"`
 	// Tenants holds each tenant's media retention and allowed packs (tenants.go).
 	Tenants Tenants `yaml:"tenants"`
+	// Hardening holds log, guard (request limits) and cors, at the top level (guard.go).
+	Hardening `yaml:",inline"`
 }
 
 // OpenAI configures POST /v1/chat/completions, where applications written against the OpenAI
@@ -119,6 +121,7 @@ func Default() Config {
 		VideoFPS:    2,
 		TurnTimeout: 60 * time.Second,
 		EdgeDir:     "bin/edge",
+		Hardening:   DefaultHardening(),
 	}
 }
 
@@ -162,6 +165,7 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) {
 	str("PARLEY_SPEECH_REPLY", &c.Speech.Reply)
 	str("PARLEY_VAD", &c.Speech.VAD)
 	str("PARLEY_EDGE_DIR", &c.EdgeDir)
+	c.Hardening.applyEnv(lookup)
 	if v, ok := lookup("PARLEY_VIDEO_FPS"); ok {
 		if f, err := strconv.ParseFloat(v, 64); err == nil {
 			c.VideoFPS = f
@@ -235,6 +239,7 @@ func (c Config) Validate() error {
 	if c.VideoFPS <= 0 || c.VideoFPS > 30 {
 		errs = append(errs, fmt.Errorf("video_fps %v: want 0 < fps <= 30", c.VideoFPS))
 	}
+	errs = append(errs, c.Hardening.validate()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("config: %w", errors.Join(errs...))
 	}
