@@ -335,13 +335,14 @@ func (t *turn) article(id string) {
 func (t *turn) openQuestion() {
 	text := t.customerText()
 	if text != "" && t.e.Reasoner != nil {
-		ans, err := t.e.Reasoner.Respond(t.ctx, reason.Query{Pack: t.st.Pack, Text: text})
+		ans, err := t.e.Reasoner.Respond(t.ctx, t.query(text))
 		t.out.Events = append(t.out.Events, Event{Type: "reasoning", Data: ans})
 		if err == nil && ans.Confident {
 			t.say(ans.Text)
 			if ans.SourceID != "" {
 				t.parts = append(t.parts, Part{Type: "link", Title: "Source: " + ans.Source, URL: "/v1/packs/" + t.st.Pack + "/articles/" + ans.SourceID})
 			}
+			t.actOn(ans.Actions)
 			return
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/parleyhq/parley/store"
 )
 
 // Budget limits what the cloud may cost. Zero fields are unlimited.
@@ -34,8 +36,10 @@ type Decision struct {
 	CloudTried       bool      `json:"cloud_tried"`
 	CloudError       string    `json:"cloud_error,omitempty"`
 	CloudMillis      float64   `json:"cloud_ms,omitempty"`
-	Tokens           int       `json:"tokens,omitempty"`
-	Cost             float64   `json:"cost,omitempty"`
+	// StateError says the shared budget or breaker could not be updated after the call.
+	StateError string  `json:"state_error,omitempty"`
+	Tokens     int     `json:"tokens,omitempty"`
+	Cost       float64 `json:"cost,omitempty"`
 }
 
 // Router decides per turn whether the local reasoner's answer stands or the cloud is asked, and
@@ -45,6 +49,12 @@ type Router struct {
 	// Cloud is optional; nil means local only.
 	Cloud  Reasoner
 	Budget Budget
+	// State keeps each conversation's cloud use and the endpoint's circuit breaker; a store
+	// shared by several nodes makes them enforce one budget and see one breaker. Nil keeps both
+	// in this process.
+	State store.CloudState
+	// Endpoint names the cloud endpoint's breaker in State (default "cloud").
+	Endpoint string
 	// Deadline bounds a cloud call, so a turn with a hanging endpoint still answers in time
 	// (default 800ms).
 	Deadline time.Duration
@@ -59,26 +69,22 @@ type Router struct {
 	// Record is given every decision, for the evidence trail.
 	Record func(Decision)
 
-	mu        sync.Mutex
-	window    time.Time
-	used      int
-	failures  int
-	openUntil time.Time
-	probing   bool
-	convs     map[string]*spent
-}
-
-// spent is one conversation's cloud use.
-type spent struct {
-	calls, tokens int
-	money         float64
-	last          time.Time
+	once   sync.Once
+	mem    *memState
+	mu     sync.Mutex
+	window time.Time
+	used   int
+	// breaker is the last state of the breaker this router read or wrote.
+	breaker store.Breaker
 }
 
 var _ Reasoner = (*Router)(nil)
 
 // ErrDeadline is the cloud call's error when it misses the router's deadline.
 var ErrDeadline = errors.New("reason: cloud missed the deadline")
+
+// stateTimeout bounds one call to the shared state, so a slow store cannot hold a turn.
+const stateTimeout = 250 * time.Millisecond
 
 // Respond routes the query and records the decision in Answer.Route and Answer.Decision.
 func (r *Router) Respond(ctx context.Context, q Query) (Answer, error) {
@@ -121,13 +127,14 @@ func (r *Router) route(ctx context.Context, q Query, d *Decision, local Answer, 
 		d.Reason = fmt.Sprintf("simple question (complexity %.2f)", d.Complexity)
 		return local, lerr
 	}
-	if why := r.admit(d.Conversation); why != "" {
-		d.Reason = why
-		return local, lerr
-	}
 	deadline := r.Deadline
 	if deadline <= 0 {
 		deadline = 800 * time.Millisecond
+	}
+	probe, why := r.admit(ctx, d.Conversation, deadline)
+	if why != "" {
+		d.Reason = why
+		return local, lerr
 	}
 	cctx, cancel := context.WithTimeoutCause(ctx, deadline, ErrDeadline)
 	defer cancel()
@@ -140,7 +147,9 @@ func (r *Router) route(ctx context.Context, q Query, d *Decision, local Answer, 
 	d.CloudMillis = float64(time.Since(start).Microseconds()) / 1000
 	d.Tokens = ans.Tokens
 	d.Cost = float64(ans.Tokens) / 1000 * r.Budget.PricePerKToken
-	r.record(d.Conversation, err, ans.Tokens, d.Cost)
+	if serr := r.record(ctx, d.Conversation, probe, err, ans.Tokens, d.Cost); serr != nil {
+		d.StateError = serr.Error()
+	}
 	if err != nil {
 		d.CloudError = err.Error()
 		d.Reason = "cloud failed, local answer kept: " + err.Error()
@@ -162,101 +171,128 @@ func (r *Router) now() time.Time {
 	return time.Now()
 }
 
-// admit reserves a cloud call, or says why not.
-func (r *Router) admit(conv string) string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// state returns the shared state, or this process's own when none is set.
+func (r *Router) state() store.CloudState {
+	if r.State != nil {
+		return r.State
+	}
+	r.once.Do(func() { r.mem = newMemState() })
+	return r.mem
+}
+
+func (r *Router) endpoint() string {
+	if r.Endpoint != "" {
+		return r.Endpoint
+	}
+	return "cloud"
+}
+
+// admit reserves a cloud call, or says why not; probe reports that the call probes a half-open
+// breaker. The breaker is asked first, so an open one spends no budget.
+func (r *Router) admit(ctx context.Context, conv string, deadline time.Duration) (probe bool, why string) {
+	ctx, cancel := context.WithTimeout(ctx, stateTimeout)
+	defer cancel()
 	now := r.now()
-	if now.Before(r.openUntil) {
-		return "cloud circuit breaker open"
+	st, ep := r.state(), r.endpoint()
+	b, err := st.CloudBreaker(ctx, ep)
+	if err != nil {
+		return false, "cloud state unavailable, local answer kept: " + err.Error()
 	}
-	if !r.openUntil.IsZero() {
-		if r.probing {
-			return "cloud circuit breaker half-open, a probe is in flight"
+	r.setBreaker(b)
+	if now.Before(b.OpenUntil) {
+		return false, "cloud circuit breaker open"
+	}
+	if !b.OpenUntil.IsZero() {
+		// Half-open: one caller, on any node, probes; the others see the breaker open meanwhile.
+		until := now.Add(deadline + time.Second)
+		ok, err := st.ClaimCloudProbe(ctx, ep, now, until)
+		if err != nil {
+			return false, "cloud state unavailable, local answer kept: " + err.Error()
 		}
-		r.probing = true
+		if !ok {
+			return false, "cloud circuit breaker half-open, a probe is in flight"
+		}
+		probe = true
+		r.setBreaker(store.Breaker{Failures: b.Failures, OpenUntil: until})
 	}
-	b := r.Budget
+	bud := r.Budget
+	r.mu.Lock()
 	if now.Sub(r.window) >= time.Minute {
 		r.window, r.used = now, 0
 	}
-	if b.PerMinute > 0 && r.used >= b.PerMinute {
-		r.probing = false
-		return "cloud budget spent for this minute"
-	}
-	sp := r.spentBy(conv, now)
-	switch {
-	case b.Calls > 0 && sp.calls >= b.Calls:
-		r.probing = false
-		return fmt.Sprintf("conversation's cloud budget spent: %d calls", sp.calls)
-	case b.Tokens > 0 && sp.tokens >= b.Tokens:
-		r.probing = false
-		return fmt.Sprintf("conversation's cloud budget spent: %d tokens", sp.tokens)
-	case b.Money > 0 && sp.money >= b.Money:
-		r.probing = false
-		return fmt.Sprintf("conversation's cloud budget spent: %.4f", sp.money)
+	if bud.PerMinute > 0 && r.used >= bud.PerMinute {
+		r.mu.Unlock()
+		return probe, "cloud budget spent for this minute"
 	}
 	r.used++
-	sp.calls++
-	return ""
+	r.mu.Unlock()
+	lim := store.CloudLimits{Calls: int64(bud.Calls), Tokens: int64(bud.Tokens), Money: bud.Money}
+	use, ok, err := st.ReserveCloudCall(ctx, conv, lim)
+	switch {
+	case err != nil:
+		return probe, "cloud state unavailable, local answer kept: " + err.Error()
+	case ok:
+		return probe, ""
+	case lim.Calls > 0 && use.Calls >= lim.Calls:
+		return probe, fmt.Sprintf("conversation's cloud budget spent: %d calls", use.Calls)
+	case lim.Tokens > 0 && use.Tokens >= lim.Tokens:
+		return probe, fmt.Sprintf("conversation's cloud budget spent: %d tokens", use.Tokens)
+	}
+	return probe, fmt.Sprintf("conversation's cloud budget spent: %.4f", use.Money)
 }
 
-// spentBy returns the conversation's use, forgetting conversations idle for a day; the caller holds mu.
-func (r *Router) spentBy(conv string, now time.Time) *spent {
-	if r.convs == nil {
-		r.convs = map[string]*spent{}
+// record adds the call's spend to the conversation and its outcome to the breaker.
+func (r *Router) record(ctx context.Context, conv string, probe bool, callErr error, tokens int, cost float64) error {
+	// The call's own deadline may have run out: the bookkeeping gets its own time.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stateTimeout)
+	defer cancel()
+	st, ep := r.state(), r.endpoint()
+	var errs []error
+	if tokens > 0 || cost > 0 {
+		errs = append(errs, st.AddCloudSpend(ctx, conv, int64(tokens), cost))
 	}
-	if len(r.convs) > 100000 {
-		for k, v := range r.convs {
-			if now.Sub(v.last) > 24*time.Hour {
-				delete(r.convs, k)
-			}
+	if callErr == nil {
+		r.mu.Lock()
+		closed := r.breaker == (store.Breaker{})
+		r.mu.Unlock()
+		if !closed || probe {
+			errs = append(errs, st.CloudSuccess(ctx, ep))
 		}
+		r.setBreaker(store.Breaker{})
+		return errors.Join(errs...)
 	}
-	sp := r.convs[conv]
-	if sp == nil {
-		sp = &spent{}
-		r.convs[conv] = sp
-	}
-	sp.last = now
-	return sp
-}
-
-func (r *Router) record(conv string, err error, tokens int, cost float64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	sp := r.spentBy(conv, r.now())
-	sp.tokens += tokens
-	sp.money += cost
-	probe := r.probing
-	r.probing = false
-	if err == nil {
-		r.failures = 0
-		r.openUntil = time.Time{}
-		return
-	}
-	r.failures++
 	limit := r.BreakAfter
 	if limit <= 0 {
 		limit = 3
 	}
-	if probe || r.failures >= limit {
-		cool := r.Cooldown
-		if cool <= 0 {
-			cool = 30 * time.Second
-		}
-		r.openUntil = r.now().Add(cool)
-		r.failures = 0
+	if probe {
+		limit = 1
 	}
+	cool := r.Cooldown
+	if cool <= 0 {
+		cool = 30 * time.Second
+	}
+	b, err := st.CloudFailure(ctx, ep, limit, r.now().Add(cool))
+	if err == nil {
+		r.setBreaker(b)
+	}
+	return errors.Join(append(errs, err)...)
 }
 
+func (r *Router) setBreaker(b store.Breaker) {
+	r.mu.Lock()
+	r.breaker = b
+	r.mu.Unlock()
+}
+
+// breakerState names the breaker as this router last saw it: closed, open or half-open.
 func (r *Router) breakerState() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch {
-	case r.openUntil.IsZero():
+	case r.breaker.OpenUntil.IsZero():
 		return "closed"
-	case r.now().Before(r.openUntil):
+	case r.now().Before(r.breaker.OpenUntil):
 		return "open"
 	}
 	return "half-open"
