@@ -118,6 +118,9 @@ func (s *Server) readMultipart(w http.ResponseWriter, r *http.Request) (string, 
 			}
 			text = string(b)
 		case "image", "audio", "video":
+			if n := s.cfg.Guard.MessageParts; n > 0 && len(uploads) >= n {
+				return "", nil, errorf(http.StatusRequestEntityTooLarge, "too_many_parts", fmt.Sprintf("a message carries at most %d image, audio and video parts; send the rest in another message", n))
+			}
 			u, err := s.storeUpload(r.Context(), p, media.Kind(name), p.FileName(), p.Header.Get("Content-Type"))
 			if err != nil {
 				return "", nil, err
