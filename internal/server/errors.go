@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/parleyhq/parley/conversation"
+	"github.com/parleyhq/parley/internal/logging"
 	"github.com/parleyhq/parley/kb"
 	"github.com/parleyhq/parley/media"
 	"github.com/parleyhq/parley/store"
@@ -54,10 +55,28 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// fail answers err as the standard JSON error body, with the request's id so that a client's
+// report can be matched to the server's log lines.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	ae := classify(err)
+	id := requestID(w, r)
 	if ae.status >= 500 {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		ctx := logging.WithRequestID(r.Context(), id)
+		s.log.ErrorContext(ctx, "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	writeJSON(w, ae.status, map[string]any{"error": map[string]string{"code": ae.code, "message": ae.msg}})
+	writeJSON(w, ae.status, map[string]any{"error": map[string]string{"code": ae.code, "message": ae.msg, "request_id": id}})
+}
+
+// requestID is the id the guard gave the request; without the guard in front (tests, embedding)
+// one is made here and sent in X-Request-Id.
+func requestID(w http.ResponseWriter, r *http.Request) string {
+	if id := logging.RequestID(r.Context()); id != "" {
+		return id
+	}
+	if id := w.Header().Get("X-Request-Id"); id != "" {
+		return id
+	}
+	id := logging.NewRequestID()
+	w.Header().Set("X-Request-Id", id)
+	return id
 }
