@@ -2,8 +2,9 @@
 // stages as the server, compiled to WebAssembly (edge/wasm) for the web chat. A check photo is
 // judged before upload, so retake advice appears at once and an unreadable photo never leaves the
 // device; a readable one is cropped to the document and compressed to what reading needs. During a
-// video call faces are read on the device (Face) and only the expression scores go up; speech is
-// detected on the device (Speech) and only speech segments go up.
+// video call faces are read on the device (Face) and only the expression scores (with a small,
+// rare thumbnail) go up; speech is detected on the device (Speech) and only speech segments go up,
+// each with how it was said (Prosody: pitch, loudness, rate, agitation) as scores.
 package edge
 
 import (

@@ -28,6 +28,9 @@ func NewSpeech(rate int) *Speech {
 	return &Speech{d: vad.New(vad.Config{Rate: rate}), rate: rate}
 }
 
+// Rate is the sample rate the detector reads.
+func (s *Speech) Rate() int { return s.rate }
+
 // Write feeds samples and returns the utterances that ended in them.
 func (s *Speech) Write(samples []int16) []Segment {
 	s.Raw += int64(2 * len(samples))

@@ -3,7 +3,8 @@
 // Command wasm is the edge stages for the browser: it registers globalThis.parleyEdge with
 // judgePhoto(Uint8Array) -> {report, upload: Uint8Array|null, quality, raw_bytes},
 // loadFace(dir) and expression(rgba, width, height) -> [{box, score, expression}],
-// speechStart(rate), speechWrite(Int16Array) and speechFlush() -> {segments, sent, raw}, and waits.
+// speechStart(rate), speechWrite(Int16Array) and speechFlush() -> {segments, sent, raw} (each
+// segment with its prosody), prosody(Int16Array, rate) -> {value, confidence, speech_s}, and waits.
 package main
 
 import (
@@ -22,6 +23,7 @@ func main() {
 	api.Set("speechStart", js.FuncOf(speechStart))
 	api.Set("speechWrite", js.FuncOf(speechWrite))
 	api.Set("speechFlush", js.FuncOf(speechFlush))
+	api.Set("prosody", js.FuncOf(prosodyOf))
 	js.Global().Set("parleyEdge", api)
 	if ready := js.Global().Get("parleyEdgeReady"); ready.Type() == js.TypeFunction {
 		ready.Invoke(api)
