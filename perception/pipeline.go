@@ -29,7 +29,7 @@ type Pipeline struct {
 // Offloader runs chosen stages outside the pipeline's process.
 type Offloader interface {
 	// Takes reports whether stage s reads item elsewhere.
-	Takes(s Stage, item media.Item) bool
+	Takes(ctx context.Context, s Stage, item media.Item) bool
 	// Run runs stage s on items and returns the observations, as the pipeline would have made
 	// them (sources and versions set). Observations of kind KindStageError are turned back into
 	// StageErrors of the run.
@@ -127,7 +127,7 @@ func (p *Pipeline) Run(ctx context.Context, items []media.Item, expect Expectati
 			if !s.Accepts(item.Kind) || p.routed(s, item, expect) {
 				continue
 			}
-			if depth == 0 && p.Offload != nil && p.Offload.Takes(s, item) {
+			if depth == 0 && p.Offload != nil && p.Offload.Takes(ctx, s, item) {
 				if awayFor[s] == nil {
 					away = append(away, s)
 				}
