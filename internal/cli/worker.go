@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 
+	"github.com/parleyhq/parley/internal/logging"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -35,7 +35,10 @@ func runWorker(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer q.Close()
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log, err := logging.New(os.Stderr, cfg.Log)
+	if err != nil {
+		return err
+	}
 	stop, err := q.Subscribe(ctx, "actions", server.DeliverActions(cfg.Webhooks, nil, nil))
 	if err != nil {
 		return err
