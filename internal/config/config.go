@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -67,10 +68,21 @@ type Store struct {
 	Blobs string `yaml:"blobs"`
 }
 
-// Queue selects the job queue that carries actions to their webhooks.
+// Queue selects the job queue that carries actions to their webhooks and, with the nats driver,
+// perception jobs to `parley worker` processes.
 type Queue struct {
 	Driver string `yaml:"driver"` // memory or nats
 	URL    string `yaml:"url"`    // nats://host:4222 for the nats driver
+	// Stages names the perception stages run as jobs by workers (nats driver only), e.g.
+	// [image.check, audio.asr]; empty runs every stage in the node.
+	Stages []string `yaml:"stages"`
+	// MinBytes keeps parts smaller than this in the node (a short voice note).
+	MinBytes int `yaml:"min_bytes"`
+	// Wait is how long a node waits for a worker's result before reading the part itself.
+	Wait time.Duration `yaml:"wait"`
+	// AckWait is how long a job may run before it is handed to another worker (a worker that
+	// died mid-job); default 5m.
+	AckWait time.Duration `yaml:"ack_wait"`
 }
 
 // Cloud configures the optional OpenAI-compatible model for open questions.
@@ -160,6 +172,9 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) {
 	str("PARLEY_STORE_BLOBS", &c.Store.Blobs)
 	str("PARLEY_QUEUE_DRIVER", &c.Queue.Driver)
 	str("PARLEY_QUEUE_URL", &c.Queue.URL)
+	if v, ok := lookup("PARLEY_QUEUE_STAGES"); ok {
+		c.Queue.Stages = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+	}
 	str("PARLEY_CLOUD_BASE_URL", &c.Cloud.BaseURL)
 	str("PARLEY_CLOUD_MODEL", &c.Cloud.Model)
 	str("PARLEY_SPEECH_REPLY", &c.Speech.Reply)
@@ -208,6 +223,12 @@ func (c Config) Validate() error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("queue.driver %q: want memory or nats", c.Queue.Driver))
+	}
+	if len(c.Queue.Stages) > 0 && c.Queue.Driver != "nats" {
+		errs = append(errs, errors.New("queue.stages needs queue.driver: nats (workers read from the shared queue)"))
+	}
+	if c.Queue.MinBytes < 0 || c.Queue.Wait < 0 || c.Queue.AckWait < 0 {
+		errs = append(errs, errors.New("queue.min_bytes, queue.wait and queue.ack_wait must not be negative"))
 	}
 	l := c.Limits
 	if l.ImageBytes <= 0 || l.AudioBytes <= 0 || l.VideoBytes <= 0 || l.MaxPixels <= 0 {
