@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"time"
 )
@@ -159,4 +160,24 @@ func BlobHashes(parts []BlobRef, reply []byte) []string {
 		add(string(m[1]))
 	}
 	return out
+}
+
+// Erase deletes a conversation with everything stored for it, and the blobs it referenced that no
+// other conversation references; it returns how many blobs it deleted.
+func Erase(ctx context.Context, r Retention, blobs Blobs, id string) (int, error) {
+	orphans, err := r.EraseConversation(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var errs []error
+	for _, h := range orphans {
+		switch err := blobs.Delete(ctx, h); {
+		case err == nil:
+			n++
+		case !errors.Is(err, ErrNotFound):
+			errs = append(errs, err)
+		}
+	}
+	return n, errors.Join(errs...)
 }

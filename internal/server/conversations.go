@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -19,9 +20,22 @@ import (
 
 func webHandler() http.Handler { return web.Handler() }
 
-// load reads a conversation and its state from the store.
+// load reads a conversation and its state from the store; another tenant's is not found.
 func (s *Server) load(ctx context.Context, id string) (*conversation.Snapshot, error) {
-	return s.conv.Load(ctx, id)
+	cv, err := s.conv.Load(ctx, id)
+	if err == nil && cv.Conv.Tenant != principalOf(ctx).Tenant {
+		return nil, fmt.Errorf("conversation %q: %w", id, store.ErrNotFound)
+	}
+	return cv, err
+}
+
+// scopeOf is the tenant whose conversations a listing of the request may show: every one when the
+// API is open (only the default tenant exists then), else the caller's.
+func scopeOf(ctx context.Context) string {
+	if p := principalOf(ctx); p.Kind != kindOpen {
+		return p.Tenant
+	}
+	return ""
 }
 
 func newID(prefix string) string {
@@ -61,6 +75,10 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := s.packs.Pack(req.Pack); err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if t := principalOf(r.Context()).Tenant; !s.cfg.Tenants.AllowsPack(t, req.Pack) {
+		s.fail(w, r, errorf(http.StatusBadRequest, "unknown_pack", fmt.Sprintf("pack %q is not offered to tenant %s", req.Pack, t)))
 		return
 	}
 	c, err := s.conv.Create(r.Context(), newID("c_"), req.Pack)
@@ -181,7 +199,7 @@ func (s *Server) handleHandoff(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleHandoffs(w http.ResponseWriter, r *http.Request) {
-	cs, err := s.store.Conversations(r.Context(), store.Filter{Status: store.StatusHandoff, Limit: 500})
+	cs, err := s.store.Conversations(r.Context(), store.Filter{Tenant: scopeOf(r.Context()), Status: store.StatusHandoff, Limit: 500})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -205,6 +223,9 @@ func (s *Server) handleAgentReply(w http.ResponseWriter, r *http.Request) {
 	if strings.TrimSpace(req.Text) == "" {
 		s.fail(w, r, errorf(http.StatusBadRequest, "empty_text", "text is required"))
 		return
+	}
+	if u := principalOf(r.Context()).User; u != nil {
+		req.Agent = u.Email // a signed-in agent answers under their own name
 	}
 	if req.Agent == "" {
 		req.Agent = "agent"

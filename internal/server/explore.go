@@ -139,6 +139,7 @@ func (s *Server) handleExplore(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errorf(http.StatusNotImplemented, "not_implemented", "this store backend does not search conversations"))
 		return
 	}
+	q.Tenant = scopeOf(r.Context())
 	found, err := in.Search(r.Context(), q)
 	if errors.Is(err, store.ErrBadQuery) {
 		err = errorf(http.StatusBadRequest, "bad_query", err.Error())

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -93,6 +92,8 @@ type Server struct {
 	conv *conversation.Service
 	// fan carries events between the nodes sharing the store (nil for an embedded store).
 	fan *fanout
+	// access checks API keys and staff sessions (access.go).
+	access accessState
 }
 
 // New builds a server from cfg: store, packs, perception stages, reasoner and dialogue engine.
@@ -118,6 +119,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (s *Server, err e
 	}
 	if _, err := s.packs.Pack(cfg.DefaultPack); err != nil {
 		return nil, fmt.Errorf("server: default_pack: %w", err)
+	}
+	if err := cfg.Tenants.Validate(func(p string) bool { _, err := s.packs.Pack(p); return err == nil }); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.store, s.blobs, err = backend.Open(ctx, backend.Config{Driver: cfg.Store.Driver, DSN: cfg.Store.DSN, DataDir: cfg.DataDir, Blobs: cfg.Store.Blobs})
 	if err != nil {
@@ -173,7 +177,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (s *Server, err e
 		s.queue.Close()
 		return nil, err
 	}
+	s.initAccess()
 	s.routes()
+	s.startRetention()
 	return s, nil
 }
 
@@ -196,19 +202,23 @@ func (s *Server) Stages() []string {
 
 func (s *Server) routes() {
 	m := http.NewServeMux()
-	api := func(pattern string, h http.HandlerFunc) { m.Handle(pattern, s.auth(h)) }
+	// api routes take any key of the tenant; staff routes a secret key or a staff sign-in; admin
+	// routes a secret key or an admin (access.go).
+	api := func(pattern string, h http.HandlerFunc) { m.Handle(pattern, s.guard(customerAPI, h)) }
+	staff := func(pattern string, h http.HandlerFunc) { m.Handle(pattern, s.guard(staffAPI, h)) }
+	admin := func(pattern string, h http.HandlerFunc) { m.Handle(pattern, s.guard(adminAPI, h)) }
 	api("POST /v1/conversations", s.handleCreate)
 	api("GET /v1/conversations/{id}", s.handleGet)
 	api("POST /v1/conversations/{id}/messages", s.handleMessage)
 	api("GET /v1/conversations/{id}/events", s.handleEvents)
 	api("POST /v1/conversations/{id}/csat", s.handleCSAT)
 	api("POST /v1/conversations/{id}/handoff", s.handleHandoff)
-	api("POST /v1/conversations/{id}/agent-reply", s.handleAgentReply)
-	api("GET /v1/handoffs", s.handleHandoffs)
-	api("GET /v1/stats", s.handleStats)
-	api("GET /v1/stats/charts", s.handleCharts)
-	api("GET /v1/explore", s.handleExplore)
-	api("GET /v1/conversations/{id}/timeline", s.handleTimeline)
+	staff("POST /v1/conversations/{id}/agent-reply", s.handleAgentReply)
+	staff("GET /v1/handoffs", s.handleHandoffs)
+	staff("GET /v1/stats", s.handleStats)
+	staff("GET /v1/stats/charts", s.handleCharts)
+	staff("GET /v1/explore", s.handleExplore)
+	staff("GET /v1/conversations/{id}/timeline", s.handleTimeline)
 	api("GET /v1/blobs/{hash}", s.handleBlob)
 	api("GET /v1/packs", s.handlePacks)
 	api("GET /v1/packs/{pack}/assets/{name}", s.handleAsset)
@@ -219,13 +229,17 @@ func (s *Server) routes() {
 	api("POST /v1/chat/completions", s.handleChatCompletions)
 	api("GET /v1/models", s.handleModels)
 	api("GET /v1/models/{model}", s.handleModel)
-	api("GET /v1/conversations/{id}/decisions", s.handleDecisions)
+	staff("GET /v1/conversations/{id}/decisions", s.handleDecisions)
 	api("POST /v1/conversations/{id}/edge", s.handleEdge)
-	api("GET /v1/conversations/{id}/bytes", s.handleBytes)
+	staff("GET /v1/conversations/{id}/bytes", s.handleBytes)
+	m.HandleFunc("POST /v1/auth/session", s.handleSignIn)
+	api("GET /v1/auth/session", s.handleWhoAmI)
+	api("DELETE /v1/auth/session", s.handleSignOut)
+	admin("GET /v1/audit", s.handleAudit)
 	m.HandleFunc("GET /edge/manifest.json", s.handleEdgeManifest)
 	m.HandleFunc("GET /edge/{name}", s.handleEdgeFile)
 	if s.opts.Live != nil {
-		m.Handle("GET /v1/conversations/{id}/live", s.auth(s.stream(s.opts.Live(s))))
+		m.Handle("GET /v1/conversations/{id}/live", s.guard(customerAPI, s.stream(s.opts.Live(s))))
 	}
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "stages": s.Stages()})
@@ -235,7 +249,7 @@ func (s *Server) routes() {
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(openAPISpec)
 	})
-	m.Handle("/", webHandler())
+	m.Handle("/", s.pages(webHandler()))
 	s.mux = m
 }
 
@@ -263,25 +277,6 @@ func (s *Server) stream(h http.Handler) http.HandlerFunc {
 		}()
 		h.ServeHTTP(w, r.WithContext(ctx))
 	}
-}
-
-// auth requires the configured API key as a Bearer token, when one is configured.
-func (s *Server) auth(h http.HandlerFunc) http.Handler {
-	if s.cfg.APIKey == "" {
-		return h
-	}
-	want := "Bearer " + s.cfg.APIKey
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := r.Header.Get("Authorization")
-		if got == "" && strings.HasSuffix(r.URL.Path, "/live") {
-			got = "Bearer " + r.URL.Query().Get("key")
-		}
-		if got != want {
-			s.fail(w, r, errorf(http.StatusUnauthorized, "unauthorized", "a valid API key is required"))
-			return
-		}
-		h(w, r)
-	})
 }
 
 // Close ends live sessions (waiting for them until ctx ends), stops action delivery (queued actions wait in the queue), then closes the

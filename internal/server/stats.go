@@ -227,7 +227,7 @@ func (s *Server) stats(r *http.Request) (statsParams, *store.Stats, error) {
 	if !ok {
 		return p, nil, errorf(http.StatusNotImplemented, "not_implemented", "this store backend does not aggregate statistics")
 	}
-	st, err := in.Stats(r.Context(), store.StatsQuery{From: p.from, To: p.to, Bucket: p.bucket, Pack: p.pack})
+	st, err := in.Stats(r.Context(), store.StatsQuery{From: p.from, To: p.to, Bucket: p.bucket, Pack: p.pack, Tenant: scopeOf(r.Context())})
 	if errors.Is(err, store.ErrBadQuery) {
 		return p, nil, errorf(http.StatusBadRequest, "bad_query", err.Error())
 	}
