@@ -182,7 +182,11 @@ func (s *Server) chatConversation(ctx context.Context, pack, header, user string
 	if user == "" {
 		return s.createConversation(ctx, newID("c_"), pack)
 	}
-	sum := sha256.Sum256([]byte(pack + "\x00" + user))
+	key := pack + "\x00" + user
+	if t := store.TenantOf(ctx); t != store.DefaultTenant {
+		key = t + "\x00" + key // another tenant's user of the same name is another person
+	}
+	sum := sha256.Sum256([]byte(key))
 	id := "c_u" + hex.EncodeToString(sum[:12])
 	if _, err := s.load(ctx, id); err == nil {
 		return id, nil
