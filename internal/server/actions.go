@@ -25,15 +25,20 @@ type actionJob struct {
 	Action         dialogue.Action `json:"action"`
 }
 
+// DeadLetterSubject is the queue subject of jobs that failed every try.
+const DeadLetterSubject = "dead"
+
 // OpenQueue opens the job queue the config names: in-process by default, NATS JetStream when
 // configured, so that workers in other processes share the work.
 func OpenQueue(ctx context.Context, c config.Queue) (queue.Queue, error) {
-	opts := queue.Options{MaxDeliver: 6, RetryDelay: 500 * time.Millisecond}
+	// Jobs out of tries (an action whose webhook keeps failing, a perception job no worker can
+	// do) are kept on the dead-letter subject.
+	opts := queue.Options{MaxDeliver: 6, RetryDelay: 500 * time.Millisecond, DeadLetter: DeadLetterSubject}
 	switch c.Driver {
 	case "", "memory":
 		return queue.NewMemory(opts), nil
 	case "nats":
-		return jetstream.Open(ctx, jetstream.Config{URL: c.URL, Options: opts})
+		return jetstream.Open(ctx, jetstream.Config{URL: c.URL, AckWait: c.AckWait, Options: opts})
 	}
 	return nil, fmt.Errorf("server: queue driver %q: want memory or nats", c.Driver)
 }
