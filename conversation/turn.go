@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley/dialogue"
+	"github.com/parleyhq/parley/jobs"
 	"github.com/parleyhq/parley/media"
 	"github.com/parleyhq/parley/perception"
 	"github.com/parleyhq/parley/reason"
@@ -87,6 +88,8 @@ func (s *Service) Deliver(ctx context.Context, msg *store.Message) (*Result, err
 // dialogue expects changed. The caller holds the conversation's lock.
 func (s *Service) turn(ctx context.Context, msg *store.Message, items []media.Item, unread []error) (*Result, error) {
 	ctx = reason.WithConversation(ctx, msg.ConversationID)
+	// Stages run as perception jobs find the message's parts in the blob store by this.
+	ctx = jobs.WithMessage(ctx, msg.ConversationID, msg.Parts)
 	if s.cfg.TurnTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.TurnTimeout)
