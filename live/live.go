@@ -1,7 +1,9 @@
 // Package live serves a conversation's live voice and video mode over a WebSocket: the browser
 // streams microphone PCM and camera frames; the server finds utterances (voice activity and
 // end-of-utterance detection), turns each into a customer message, and streams the reply and its
-// speech back, stopping playback when the customer talks over it (barge-in).
+// speech back, stopping playback when the customer talks over it (barge-in). A device that finds
+// speech itself (the edge WebAssembly) starts with "vad": "edge" and sends only speech segments,
+// never silence; its on-device reports ("edge" messages) go to the Turner's EdgeReporter.
 package live
 
 import (
@@ -67,6 +69,14 @@ type Endpointer interface {
 // only when Complete says no, within the same PauseSilence.
 type Holder interface {
 	Unfinished(ctx context.Context, conversationID string, utterance media.PCM) bool
+}
+
+// EdgeReporter is optionally implemented by a Turner that takes what the device measured itself
+// (expression and prosody scores, a small camera thumbnail, bytes counted): the live socket's
+// "edge" messages go to it, and its answer (which raw media the server still needs) goes back to
+// the device as an "edge" message.
+type EdgeReporter interface {
+	EdgeReport(ctx context.Context, conversationID string, report json.RawMessage) (any, error)
 }
 
 // Options configure the handler. Zero fields take the defaults.
@@ -228,6 +238,10 @@ type session struct {
 	turns  chan []media.Item
 	frames chan struct{} // one camera frame in flight at a time
 
+	// edgeVAD is set when the device detects speech itself (start with "vad": "edge"): each
+	// binary message is then one whole speech segment, and silence never comes up.
+	edgeVAD bool
+
 	// overlap is set while an utterance that began over a playing reply has not yet held
 	// BargeIn of speech: it stops nothing, and is dropped if it ends that short.
 	overlap bool
@@ -239,8 +253,12 @@ type session struct {
 type clientMsg struct {
 	Type       string `json:"type"`
 	SampleRate int    `json:"sample_rate"`
-	JPEG       string `json:"jpeg"`
-	Text       string `json:"text"`
+	// VAD is "edge" when the device sends speech segments only, "" (the server finds them) otherwise.
+	VAD  string `json:"vad"`
+	JPEG string `json:"jpeg"`
+	Text string `json:"text"`
+	// Report is an "edge" message's on-device report.
+	Report json.RawMessage `json:"report"`
 }
 
 func (s *session) run(ctx context.Context) error {
@@ -272,7 +290,12 @@ func (s *session) run(ctx context.Context) error {
 			return err
 		}
 		if typ == websocket.MessageBinary {
-			if err := s.audio(ctx, data); err != nil {
+			if s.edgeVAD {
+				err = s.segment(ctx, data)
+			} else {
+				err = s.audio(ctx, data)
+			}
+			if err != nil {
 				return err
 			}
 			continue
@@ -291,6 +314,15 @@ func (s *session) run(ctx context.Context) error {
 				}
 				s.rate = m.SampleRate
 			}
+			switch m.VAD {
+			case "":
+			case "edge":
+				s.edgeVAD = true
+			default:
+				s.sendError(ctx, fmt.Sprintf("vad %q: want \"edge\" (the device sends speech segments) or nothing", m.VAD))
+			}
+		case "edge":
+			s.edge(ctx, &wg, m.Report)
 		case "frame":
 			s.frame(ctx, &wg, m.JPEG)
 		case "text":
@@ -307,7 +339,7 @@ func (s *session) run(ctx context.Context) error {
 			s.playUntil = time.Time{}
 			s.mu.Unlock()
 		case "stop":
-			if ev, ok := s.det.Flush(); ok {
+			if ev, ok := s.det.Flush(); ok && !s.edgeVAD {
 				s.utterance(ctx, ev)
 			}
 			stopping = true
