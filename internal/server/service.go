@@ -2,11 +2,15 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/parleyhq/parley/conversation"
 	"github.com/parleyhq/parley/dialogue"
+	"github.com/parleyhq/parley/jobs"
 	"github.com/parleyhq/parley/media"
+	"github.com/parleyhq/parley/perception"
 	"github.com/parleyhq/parley/store"
 )
 
@@ -43,7 +47,31 @@ func (s *Server) conversations() (*conversation.Service, error) {
 			return s.video(ctx, it, s.cfg.Limits, s.cfg.VideoFPS)
 		}
 	}
+	if err := s.offload(); err != nil {
+		return nil, err
+	}
 	return conversation.New(cfg)
+}
+
+// offload sends the stages queue.stages names to the shared queue as perception jobs, for
+// `parley worker` processes to read (the nats driver only; the config checks that).
+func (s *Server) offload() error {
+	names := jobs.Parse(s.cfg.Queue.Stages)
+	if len(names) == 0 {
+		return nil
+	}
+	results, ok := s.store.(store.StageResults)
+	if !ok {
+		return fmt.Errorf("server: queue.stages: the %s store keeps no stage results", s.cfg.Store.Driver)
+	}
+	for name := range names {
+		if !slices.ContainsFunc(s.pipeline.Stages(), func(st perception.Stage) bool { return st.Name() == name }) {
+			s.log.Warn("queue.stages names a stage that is not running here; its parts are not read", "stage", name)
+		}
+	}
+	s.pipeline.Offload = &jobs.Offloader{Queue: s.queue, Results: results, Blobs: s.blobs, Stages: names,
+		MinBytes: s.cfg.Queue.MinBytes, Wait: s.cfg.Queue.Wait, Metrics: jobs.NewMetrics(s.metrics.reg), Log: s.log}
+	return nil
 }
 
 // publish sends events of a conversation to its subscribers on this node and on the others.
