@@ -103,3 +103,68 @@ func TestOpenPostgres(t *testing.T) {
 	rc.Close()
 	roundTrip(t, backend.Config{Driver: "postgres", DSN: srv.FreshDSN(t), DataDir: t.TempDir(), Blobs: "fs"})
 }
+
+// eraseLeavesNoBlob stores two conversations sharing one photo, each with one of its own, erases
+// the first and checks that its own photo is gone from the blob store while the shared one stays.
+func eraseLeavesNoBlob(t *testing.T, c backend.Config) {
+	ctx := context.Background()
+	s, blobs, err := backend.Open(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	put := func(data string) store.BlobRef {
+		ref, err := blobs.Put(ctx, bytes.NewReader([]byte(data)), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ref
+	}
+	shared, own, other := put("shared photo"), put("own photo"), put("other photo")
+	var ids []string
+	for _, parts := range [][]store.BlobRef{{shared, own}, {shared, other}} {
+		conv := &store.Conversation{Pack: "bank"}
+		if err := s.CreateConversation(ctx, conv); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AddMessage(ctx, &store.Message{ConversationID: conv.ID, Role: store.RoleCustomer, Parts: parts}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, conv.ID)
+	}
+	n, err := store.Erase(ctx, s.(store.Retention), blobs, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("Erase deleted %d blobs, want 1", n)
+	}
+	if _, err := blobs.Open(ctx, own.Hash); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the erased conversation's photo is still stored: %v", err)
+	}
+	for _, ref := range []store.BlobRef{shared, other} {
+		rc, err := blobs.Open(ctx, ref.Hash)
+		if err != nil {
+			t.Errorf("a blob the other conversation uses is gone: %v", err)
+			continue
+		}
+		rc.Close()
+	}
+	if c.BlobBackend() == backend.FS {
+		if _, err := os.Stat(filepath.Join(c.DataDir, "blobs", own.Hash[:2], own.Hash[2:4], own.Hash)); !os.IsNotExist(err) {
+			t.Errorf("the erased photo's file is still on disk: %v", err)
+		}
+	}
+}
+
+func TestEraseLeavesNoBlobSQLite(t *testing.T) {
+	eraseLeavesNoBlob(t, backend.Config{DataDir: t.TempDir()})
+}
+
+func TestEraseLeavesNoBlobPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a PostgreSQL server; skipped with -short")
+	}
+	srv := pgtest.Start(t)
+	eraseLeavesNoBlob(t, backend.Config{Driver: "postgres", DSN: srv.FreshDSN(t), DataDir: t.TempDir()})
+}

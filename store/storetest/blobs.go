@@ -29,6 +29,7 @@ func RunBlobs(t *testing.T, open func(t *testing.T) store.Blobs) {
 		{"ReaderError", testReaderError},
 		{"Concurrent", testConcurrentPuts},
 		{"ReopenKeepsData", testBlobsReopen},
+		{"Delete", testDelete},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
@@ -222,5 +223,38 @@ func testBlobsReopen(t *testing.T, open func(t *testing.T) store.Blobs) {
 	}
 	if got := readBlob(t, open(t), ref.Hash); !bytes.Equal(got, data) {
 		t.Errorf("after reopen got %q, want %q", got, data)
+	}
+}
+
+func testDelete(t *testing.T, open func(t *testing.T) store.Blobs) {
+	ctx := context.Background()
+	b := open(t)
+	keep, err := b.Put(ctx, strings.NewReader("kept"), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := b.Put(ctx, strings.NewReader(strings.Repeat("deleted ", 1<<17)), 1<<21)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Delete(ctx, gone.Hash); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if _, err := b.Open(ctx, gone.Hash); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Open after Delete = %v, want ErrNotFound", err)
+	}
+	if err := b.Delete(ctx, gone.Hash); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Delete twice = %v, want ErrNotFound", err)
+	}
+	if got := readBlob(t, b, keep.Hash); string(got) != "kept" {
+		t.Fatalf("the other blob reads %q", got)
+	}
+	// The same content can be stored again after a delete.
+	again, err := b.Put(ctx, strings.NewReader(strings.Repeat("deleted ", 1<<17)), 1<<21)
+	if err != nil || again.Hash != gone.Hash {
+		t.Fatalf("Put after Delete: %v, %v", again, err)
+	}
+	if got := readBlob(t, b, again.Hash); len(got) != 8<<17 {
+		t.Fatalf("re-stored blob has %d bytes", len(got))
 	}
 }

@@ -38,7 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EdgeCounters", testEdgeCounters},
 		{"CloudState", testCloudState},
 	}
-	for _, tc := range tests {
+	for _, tc := range append(tests, accessTests...) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
 	}
 }
