@@ -12,18 +12,20 @@ import (
 )
 
 func init() {
-	Register(&Command{Name: "worker", Summary: "deliver queued actions to their webhooks from NATS JetStream (--config)", Run: runWorker})
+	Register(&Command{Name: "worker", Summary: "run queued perception jobs and deliver queued actions from NATS JetStream (--config)", Run: runWorker})
 }
 
-// runWorker takes actions off the shared queue and posts them to their webhooks, beside the
-// servers, until interrupted.
+// runWorker takes actions off the shared queue and posts them to their webhooks, and runs the
+// perception jobs of the stages queue.stages names, beside the servers, until interrupted.
 func runWorker(ctx context.Context, args []string, out io.Writer) error {
 	fs := newFlags("worker", out)
 	cfgPath := fs.String("config", "", "YAML config file (queue.driver must be nats)")
+	data := fs.String("data", "", "data directory (the servers' store and blobs when they are on this machine)")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics of the jobs at this address (e.g. 127.0.0.1:9101)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath, "", "")
+	cfg, err := loadConfig(*cfgPath, "", *data)
 	if err != nil {
 		return err
 	}
@@ -44,6 +46,13 @@ func runWorker(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer stop()
+	if len(cfg.Queue.Stages) > 0 {
+		stopJobs, err := runPerceptionJobs(ctx, cfg, q, log, *metricsAddr)
+		if err != nil {
+			return err
+		}
+		defer stopJobs()
+	}
 	log.Info("parley worker delivering actions", "queue", cfg.Queue.URL, "webhooks", len(cfg.Webhooks))
 	fmt.Fprintln(out, "worker running; interrupt to stop")
 	<-ctx.Done()
