@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/guard"
+	"github.com/parleyhq/parley/internal/logging"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/wire"
 	"github.com/parleyhq/parley/perception"
@@ -61,7 +63,10 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintln(out, "config OK")
 		return nil
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log, err := logging.New(os.Stderr, cfg.Log)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(ctx, cfg, wire.Options(log))
 	if err != nil {
 		return err
@@ -71,7 +76,9 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 		srv.Close(context.Background())
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// The guard (request ids, access log, security headers, CORS, limits) is in front of everything.
+	hs := &http.Server{Handler: guard.Wrap(srv.Handler(), cfg, log), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	log.Info("parley serving", "addr", ln.Addr().String(), "data", cfg.DataDir, "stages", srv.Stages())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
