@@ -24,24 +24,22 @@ import (
 	_ "github.com/parleyhq/parley/perception/sound"   // audio.sound: beeping, hum, grinding, silence
 )
 
-// Worker is a `parley worker`'s share of perception: the stages queue.stages names, built as a
-// server builds them, over the store and blobs the servers share.
-type Worker struct {
-	*jobs.Worker
-	store store.Store
-	// Skipped lists the named stages that could not start here and why.
+// Perception is the perception stages a tool runs outside a server (a worker, a replay), built
+// as a server builds them, over the store and blobs the servers share.
+type Perception struct {
+	Store   store.Store
+	Results store.StageResults
+	Blobs   store.Blobs
+	Stages  []perception.Stage
+	// Skipped lists the stages that could not start here and why.
 	Skipped map[string]error
 }
 
-// NewWorker opens the store and builds the stages cfg.Queue.Stages names. Metrics go to reg when
-// it is not nil.
-func NewWorker(ctx context.Context, cfg config.Config, log *slog.Logger, metrics *jobs.Metrics) (*Worker, error) {
+// OpenPerception opens the store cfg names and builds the stages ids names (every registered one
+// when ids is empty).
+func OpenPerception(ctx context.Context, cfg config.Config, ids []string, log *slog.Logger) (*Perception, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
-	}
-	names := jobs.Parse(cfg.Queue.Stages)
-	if len(names) == 0 {
-		return nil, errors.New("server: no perception stages to run as jobs: set queue.stages (e.g. [image.check])")
 	}
 	if log == nil {
 		log = slog.Default()
@@ -63,10 +61,6 @@ func NewWorker(ctx context.Context, cfg config.Config, log *slog.Logger, metrics
 		st.Close()
 		return nil, fmt.Errorf("server: the %s store keeps no stage results", cfg.Store.Driver)
 	}
-	ids := make([]string, 0, len(names))
-	for id := range names {
-		ids = append(ids, id)
-	}
 	env := perception.Env{ModelDir: cfg.ModelDir, DataDir: cfg.DataDir, Packs: lib, Options: cfg.StageOptions}
 	stages, skipped, err := perception.Build(env, ids)
 	if err != nil {
@@ -75,20 +69,44 @@ func NewWorker(ctx context.Context, cfg config.Config, log *slog.Logger, metrics
 	}
 	if len(stages) == 0 {
 		st.Close()
-		return nil, fmt.Errorf("server: none of the stages in queue.stages can run here: %v", skipped)
+		return nil, fmt.Errorf("server: none of the stages %v can run here: %v", ids, skipped)
 	}
 	(&Server{store: st, log: log}).shareDeposits(ctx, stages)
-	return &Worker{Worker: &jobs.Worker{Stages: stages, Results: results, Blobs: blobs, Limits: cfg.Limits, Metrics: metrics, Log: log},
-		store: st, Skipped: skipped}, nil
+	return &Perception{Store: st, Results: results, Blobs: blobs, Stages: stages, Skipped: skipped}, nil
 }
 
 // Close releases the stages and the store.
-func (w *Worker) Close(ctx context.Context) error {
+func (p *Perception) Close(ctx context.Context) error {
 	var err error
-	for _, s := range w.Stages {
+	for _, s := range p.Stages {
 		if c, ok := s.(perception.Closer); ok {
 			err = errors.Join(err, c.Close(ctx))
 		}
 	}
-	return errors.Join(err, w.store.Close())
+	return errors.Join(err, p.Store.Close())
+}
+
+// Worker is a `parley worker`'s share of perception: the stages queue.stages names.
+type Worker struct {
+	*jobs.Worker
+	*Perception
+}
+
+// NewWorker opens the store and builds the stages cfg.Queue.Stages names; the jobs' metrics go
+// to metrics (none when nil).
+func NewWorker(ctx context.Context, cfg config.Config, log *slog.Logger, metrics *jobs.Metrics) (*Worker, error) {
+	names := jobs.Parse(cfg.Queue.Stages)
+	if len(names) == 0 {
+		return nil, errors.New("server: no perception stages to run as jobs: set queue.stages (e.g. [image.check])")
+	}
+	ids := make([]string, 0, len(names))
+	for id := range names {
+		ids = append(ids, id)
+	}
+	p, err := OpenPerception(ctx, cfg, ids, log)
+	if err != nil {
+		return nil, err
+	}
+	return &Worker{Worker: &jobs.Worker{Stages: p.Stages, Results: p.Results, Blobs: p.Blobs, Limits: cfg.Limits, Metrics: metrics, Log: log},
+		Perception: p}, nil
 }
