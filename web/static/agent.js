@@ -1,6 +1,7 @@
 // Parley agent console: the human handoff queue, the context summary and a reply box.
 import { api, el, renderPart, fmtValue } from './common.js';
 import { loadTimeline, timelineNodes } from './timeline.js';
+import { csrfHeaders, signedOut, staffNav } from './staff.js';
 
 const $ = (id) => document.getElementById(id);
 let current = null;
@@ -15,7 +16,7 @@ function convID(h) { return h.conversation_id || h.id; }
 
 async function loadQueue() {
   let list = [];
-  try { list = items(await api('/v1/handoffs')); } catch (e) { $('queue').replaceChildren(el('li', { class: 'error', text: e.message })); return; }
+  try { list = items(await api('/v1/handoffs')); } catch (e) { if (signedOut(e)) return; $('queue').replaceChildren(el('li', { class: 'error', text: e.message })); return; }
   $('q-count').textContent = String(list.length);
   if (!list.length) { $('queue').replaceChildren(el('li', { class: 'muted', text: 'Nobody is waiting.' })); return; }
   $('queue').replaceChildren(...list.map((h) => {
@@ -89,14 +90,16 @@ $('reply').addEventListener('submit', async (e) => {
   const text = $('reply-text').value.trim();
   if (!text || !current) return;
   try {
-    await api('/v1/conversations/' + encodeURIComponent(current) + '/agent-reply', { method: 'POST', json: { text } });
+    await api('/v1/conversations/' + encodeURIComponent(current) + '/agent-reply', { method: 'POST', json: { text }, headers: csrfHeaders() });
     $('reply-text').value = '';
     $('reply-status').textContent = 'Sent.';
     await loadConversation(current, {});
   } catch (err) {
+    if (signedOut(err)) return;
     $('reply-status').textContent = 'Not sent: ' + err.message;
   }
 });
 
+staffNav();
 loadQueue();
 setInterval(loadQueue, 5000);

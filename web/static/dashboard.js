@@ -1,6 +1,7 @@
 // Parley dashboard: totals from GET /v1/stats as cards, and the charts GET /v1/stats/charts draws
 // on the server (SVG), for the range, bucket and pack chosen in the form (kept in the page URL).
 import { api, el } from './common.js';
+import { signedOut, staffNav } from './staff.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('range');
@@ -73,7 +74,7 @@ async function loadCharts(q) {
   if (!res.ok) {
     let msg = text;
     try { msg = JSON.parse(text).error.message; } catch { /* not JSON */ }
-    throw new Error(msg);
+    throw Object.assign(new Error(msg), { status: res.status });
   }
   // The fragment is drawn and escaped by the server; a template keeps it inert until inserted.
   const t = document.createElement('template');
@@ -95,6 +96,7 @@ async function load() {
     document.body.dataset.ready = 'true';
     $('updated').textContent = 'Updated ' + new Date().toLocaleTimeString();
   } catch (e) {
+    if (signedOut(e)) return;
     $('charts').replaceChildren(el('p', { class: 'error', role: 'alert', text: e.message }));
     document.body.dataset.ready = 'error';
   }
@@ -122,4 +124,5 @@ form.addEventListener('submit', (e) => {
 });
 
 const pack = fromURL();
+staffNav();
 packs(pack).then(load);

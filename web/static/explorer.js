@@ -4,6 +4,7 @@
 // messages with their media, and the reasoning decisions.
 import { api, el, renderPart, fmtValue, safeURL, modalityIcon } from './common.js';
 import { loadTimeline, timelineNodes } from './timeline.js';
+import { signedOut, staffNav } from './staff.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('search');
@@ -63,6 +64,7 @@ async function search(more = false) {
     $('r-count').textContent = String($('results').querySelectorAll('button').length) + (next ? '+' : '');
     document.body.dataset.results = String($('results').querySelectorAll('button').length);
   } catch (e) {
+    if (signedOut(e)) return;
     $('results').replaceChildren(el('li', { class: 'error', role: 'alert', text: e.message }));
   }
 }
@@ -177,6 +179,7 @@ form.addEventListener('submit', (e) => {
 $('more').addEventListener('click', () => search(true));
 
 const init = fromURL();
+staffNav();
 packs(init.pack).then(() => search()).then(() => {
   document.body.dataset.ready = 'true';
   if (init.open) open(init.open);
