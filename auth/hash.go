@@ -88,7 +88,7 @@ func parseHash(h string) (argonParams, error) {
 			return p, ErrBadHash
 		}
 	}
-	if p.time < 1 || p.time > 10 || p.memory < 8 || p.memory > 256*1024 || p.threads < 1 || p.threads > 16 {
+	if p.time < 1 || p.time > 6 || p.memory < 8 || p.memory > 64*1024 || p.threads < 1 || p.threads > 16 {
 		return p, ErrBadHash
 	}
 	enc := base64.RawStdEncoding
