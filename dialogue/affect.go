@@ -3,6 +3,7 @@ package dialogue
 import (
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley/media"
@@ -220,7 +221,10 @@ func StyleFor(a Affect, turnsHigh int, now time.Time) Style {
 	return st
 }
 
-func isAudioStage(stage string) bool { return len(stage) >= 6 && stage[:6] == "audio." }
+// isAudioStage reports a stage that reads audio, on the server or on the device (edge.audio.*).
+func isAudioStage(stage string) bool {
+	return strings.HasPrefix(stage, "audio.") || strings.HasPrefix(stage, "edge.audio.")
+}
 
 // faceStage is the face stage's ID (perception/face.StageID), whose affect cues come from landmarks.
 const faceStage = "image.face"

@@ -20,8 +20,17 @@ const (
 // a flow covers the turn) and what the cloud may use: the slots' evidence, masked, and the crops
 // perception cut from this message's photos.
 func (t *turn) query(text string) reason.Query {
-	return reason.Query{Pack: t.st.Pack, Text: text, IntentConfidence: t.conf, FlowCovers: t.flowCovers(),
+	return reason.Query{Pack: t.st.Pack, Text: text, IntentConfidence: t.intentConfidence(), FlowCovers: t.flowCovers(),
 		Evidence: t.cloudEvidence(), Images: t.cloudImages()}
+}
+
+// intentConfidence is how sure the turn is of an intent the pack handles; an out-of-scope
+// intent, however sure, counts as none, since it is what the cloud is for.
+func (t *turn) intentConfidence() float64 {
+	if _, ok := t.pack.Intents[t.intent]; !ok || t.intent == "oos" {
+		return 0
+	}
+	return t.conf
 }
 
 // flowCovers reports whether a pack flow handles the turn: the intent, recognised well enough,

@@ -33,7 +33,7 @@ func TestOpenQuestionCarriesTheRouterInputs(t *testing.T) {
 		Evidence: []dialogue.Evidence{{Value: "123456789012", Modality: media.ModText, Stage: "test"}}}
 	crop := &perception.Attachment{Name: "document.png", ContentType: "image/png", Data: []byte("\x89PNG fake")}
 	in := dialogue.Input{MessageID: "m1", Text: "why would a bank hold my money for so long and what can I do about it",
-		Observations: []perception.Observation{intent("oos", 0.3, media.ModText), {Kind: perception.KindArtifact, Attachment: crop}}}
+		Observations: []perception.Observation{intent("oos", 0.97, media.ModText), {Kind: perception.KindArtifact, Attachment: crop}}}
 	if _, err := e.Turn(context.Background(), st, in); err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestOpenQuestionCarriesTheRouterInputs(t *testing.T) {
 		t.Fatalf("reasoner asked %d times", len(p.asked))
 	}
 	q := p.asked[0]
-	if q.IntentConfidence != 0.3 || q.FlowCovers || q.Pack != "bank" {
+	if q.IntentConfidence != 0 || q.FlowCovers || q.Pack != "bank" { // out of scope, however sure, is no intent
 		t.Errorf("query %+v", q)
 	}
 	joined := strings.Join(q.Evidence, "\n")

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -16,11 +17,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/parleyhq/parley/dialogue"
 	"github.com/parleyhq/parley/edge"
-	"github.com/parleyhq/parley/media"
-	"github.com/parleyhq/parley/perception"
-	"github.com/parleyhq/parley/perception/face"
+	"github.com/parleyhq/parley/store"
 )
 
 // edgeState counts what devices send up instead of raw media, and caches the edge assets.
@@ -32,6 +30,8 @@ type edgeState struct {
 	sent   *prometheus.CounterVec
 	raw    *prometheus.CounterVec
 	assets map[string]*edgeAsset
+	// lowFace counts, per conversation, the latest video reports in a row without a clear face.
+	lowFace map[string]int
 }
 
 // byteCount is bytes sent up and what the raw media would have cost, by kind.
@@ -68,6 +68,7 @@ func (s *Server) edgeInit() *edgeState {
 	e.once.Do(func() {
 		e.convs = map[string]*byteCount{}
 		e.assets = map[string]*edgeAsset{}
+		e.lowFace = map[string]int{}
 		e.sent = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "parley_edge_bytes_sent_total", Help: "Bytes devices sent up in place of raw media, by kind."}, []string{"kind"})
 		e.raw = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "parley_edge_bytes_raw_total", Help: "Bytes the raw media would have cost, by kind."}, []string{"kind"})
 		s.metrics.reg.MustRegister(e.sent, e.raw)
@@ -75,11 +76,22 @@ func (s *Server) edgeInit() *edgeState {
 	return e
 }
 
-// countBytes records bytes a conversation's device sent up and the raw media's cost.
-func (s *Server) countBytes(conv, kind string, sent, raw int64) byteCount {
+// counters returns the store's edge byte counters, or nil when the store keeps none (then the
+// counts live in this process only).
+func (s *Server) counters() store.EdgeCounters {
+	c, _ := s.store.(store.EdgeCounters)
+	return c
+}
+
+// countBytes records bytes a conversation's device sent up and the raw media's cost, in the store
+// so that every node sees them.
+func (s *Server) countBytes(ctx context.Context, conv, kind string, sent, raw int64) error {
 	e := s.edgeInit()
 	e.sent.WithLabelValues(kind).Add(float64(sent))
 	e.raw.WithLabelValues(kind).Add(float64(raw))
+	if c := s.counters(); c != nil {
+		return c.AddEdgeBytes(ctx, conv, kind, sent, raw)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c := e.convs[conv]
@@ -89,110 +101,54 @@ func (s *Server) countBytes(conv, kind string, sent, raw int64) byteCount {
 	}
 	c.add(kind, sent, raw)
 	e.total.add(kind, sent, raw)
-	return c.copy()
+	return nil
 }
 
-// edgeTotals is the bytes section of GET /v1/stats.
-func (s *Server) edgeTotals() map[string]any {
+// conversationBytes returns one conversation's counts.
+func (s *Server) conversationBytes(ctx context.Context, conv string) (byteCount, error) {
+	if c := s.counters(); c != nil {
+		rows, err := c.EdgeBytes(ctx, conv)
+		var out byteCount
+		for _, r := range rows {
+			out.add(r.Kind, r.Sent, r.Raw)
+		}
+		return out.copy(), err
+	}
 	e := s.edgeInit()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := map[string]any{"conversations": len(e.convs), "sent": e.total.Sent, "raw": e.total.Raw, "saved_ratio": nil}
-	if e.total.Raw > 0 {
-		out["saved_ratio"] = 1 - float64(e.total.Sent)/float64(e.total.Raw)
+	if got := e.convs[conv]; got != nil {
+		return got.copy(), nil
+	}
+	return byteCount{}.copy(), nil
+}
+
+// edgeTotals is the bytes section of GET /v1/stats: every conversation's counts summed.
+func (s *Server) edgeTotals() map[string]any {
+	e := s.edgeInit()
+	total, convs := byteCount{}, 0
+	if c := s.counters(); c != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		t, err := c.EdgeTotals(ctx)
+		if err != nil {
+			s.log.Warn("edge byte totals unavailable", "err", err)
+		}
+		for _, k := range t.Kinds {
+			total.add(k.Kind, k.Sent, k.Raw)
+		}
+		convs = t.Conversations
+	} else {
+		e.mu.Lock()
+		total, convs = e.total.copy(), len(e.convs)
+		e.mu.Unlock()
+	}
+	out := map[string]any{"conversations": convs, "sent": total.Sent, "raw": total.Raw, "saved_ratio": nil,
+		"sent_by_kind": total.copy().BySent, "raw_by_kind": total.copy().ByRaw}
+	if total.Raw > 0 {
+		out["saved_ratio"] = 1 - float64(total.Sent)/float64(total.Raw)
 	}
 	return out
-}
-
-// edgeReport is the body of POST /v1/conversations/{id}/edge: what the device observed and the
-// bytes it sent up instead of raw media.
-type edgeReport struct {
-	Observations []struct {
-		Kind       string             `json:"kind"` // emotion
-		Value      map[string]float64 `json:"value"`
-		Confidence float64            `json:"confidence"`
-		OffsetMS   int64              `json:"offset_ms"`
-	} `json:"observations"`
-	Bytes []struct {
-		Kind string `json:"kind"` // video, photo or audio
-		Sent int64  `json:"sent"`
-		Raw  int64  `json:"raw"`
-	} `json:"bytes"`
-}
-
-// EdgeStage prefixes the stage of observations made on the device.
-const EdgeStage = "edge"
-
-// handleEdge is POST /v1/conversations/{id}/edge. On-device expression scores become evidence with
-// the stage edge.face and feed the conversation's affect; they never fill a slot, so irreversible
-// actions (a deposit) still rest on what the server's own stages read from uploads.
-func (s *Server) handleEdge(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if _, err := s.load(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var req edgeReport
-	if err := decodeJSON(w, r, &req, false); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if len(req.Observations) > 64 || len(req.Bytes) > 16 {
-		s.fail(w, r, errorf(http.StatusRequestEntityTooLarge, "too_large", "at most 64 observations and 16 byte counts per report"))
-		return
-	}
-	var obs []perception.Observation
-	for i, o := range req.Observations {
-		if o.Kind != perception.KindEmotion {
-			s.fail(w, r, errorf(http.StatusBadRequest, "invalid_observation", fmt.Sprintf("observations[%d].kind %q: want emotion", i, o.Kind)))
-			return
-		}
-		if err := validScores(o.Value); err != nil || o.Confidence < 0 || o.Confidence > 1 || o.OffsetMS < 0 {
-			s.fail(w, r, errorf(http.StatusBadRequest, "invalid_observation", fmt.Sprintf("observations[%d]: %v", i, err)))
-			return
-		}
-		obs = append(obs, perception.Observation{
-			Kind: perception.KindEmotion, Value: o.Value, Confidence: o.Confidence, Text: "on-device expression",
-			Source: perception.Source{MessageID: "live:" + id, Modality: media.ModVideo, Stage: EdgeStage + "." + face.StageID,
-				Start: time.Duration(o.OffsetMS) * time.Millisecond, End: time.Duration(o.OffsetMS) * time.Millisecond},
-		})
-	}
-	var counts byteCount
-	for i, b := range req.Bytes {
-		if !slices.Contains([]string{"video", "photo", "audio"}, b.Kind) || b.Sent < 0 || b.Raw < 0 {
-			s.fail(w, r, errorf(http.StatusBadRequest, "invalid_bytes", fmt.Sprintf("bytes[%d]: kind video, photo or audio with sent and raw >= 0", i)))
-			return
-		}
-	}
-	for _, b := range req.Bytes {
-		counts = s.countBytes(id, b.Kind, b.Sent, b.Raw)
-	}
-	if len(obs) > 0 {
-		affect, err := s.conv.Fuse(r.Context(), id, obs, dialogue.Event{Type: "edge", Data: map[string]any{"observations": len(obs)}})
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"accepted": len(obs), "affect": affect, "bytes": counts})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"accepted": 0, "bytes": counts})
-}
-
-// validScores checks expression scores: known names, each in [0, 1].
-func validScores(v map[string]float64) error {
-	if len(v) == 0 {
-		return fmt.Errorf("value needs the expression scores")
-	}
-	for k, p := range v {
-		if !slices.Contains(face.Expressions[:], k) {
-			return fmt.Errorf("unknown expression %q", k)
-		}
-		if !(p >= 0 && p <= 1) {
-			return fmt.Errorf("score %s=%v is outside [0, 1]", k, p)
-		}
-	}
-	return nil
 }
 
 // handleBytes is GET /v1/conversations/{id}/bytes.
@@ -202,13 +158,11 @@ func (s *Server) handleBytes(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	e := s.edgeInit()
-	e.mu.Lock()
-	c := byteCount{}
-	if got := e.convs[id]; got != nil {
-		c = got.copy()
+	c, err := s.conversationBytes(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, c)
 }
 

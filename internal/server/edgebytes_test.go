@@ -1,7 +1,13 @@
 package server_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"image"
+	"image/jpeg"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -102,4 +108,83 @@ func TestEdgeAssetsCompressedAndCachedByHash(t *testing.T) {
 func toJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+func thumbnailJPEG(t *testing.T, w, h int) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 60}); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(b.Bytes())
+}
+
+// TestEdgeReportsProsodyThumbnailAndRawMedia: on-device prosody pulls the affect only for audio
+// that stayed on the device, a thumbnail is stored, the server asks for the frames once the
+// device has found no clear face three times and stops asking when it does again, and the
+// byte counters survive a restart.
+func TestEdgeReportsProsodyThumbnailAndRawMedia(t *testing.T) {
+	dir := t.TempDir()
+	f := openaiFixture(t, func(c *config.Config) { c.DataDir = dir })
+	hs := f.http
+	id := f.conversation("bank")
+	post := func(body any) (int, map[string]any) { return f.json("POST", "/v1/conversations/"+id+"/edge", body) }
+	agitated := map[string]float64{"pitch_hz": 260, "pitch_var": 6, "energy_db": -12, "rate_sps": 6.5, "pause_ratio": 0.05, "frustration": 0.8}
+	code, out := post(map[string]any{"observations": []any{map[string]any{"kind": "prosody", "confidence": 0.6, "value": agitated, "uploaded": true}}})
+	if code != 200 || out["affect"].(map[string]any)["frustration"].(float64) != 0 {
+		t.Fatalf("an uploaded segment's prosody pulled the affect: %d %v", code, out)
+	}
+	code, out = post(map[string]any{"observations": []any{map[string]any{"kind": "prosody", "confidence": 0.6, "value": agitated}}})
+	if code != 200 || out["affect"].(map[string]any)["frustration"].(float64) <= 0 {
+		t.Fatalf("on-device prosody did not reach the affect: %d %v", code, out)
+	}
+	video := map[string]any{"kind": "video", "sent": 200, "raw": 30000}
+	code, out = post(map[string]any{"thumbnail": thumbnailJPEG(t, 96, 72), "bytes": []any{video}})
+	if code != 200 || !strings.HasPrefix(fmt.Sprint(out["thumbnail"]), "/v1/blobs/") {
+		t.Fatalf("thumbnail: %d %v", code, out)
+	}
+	if code, body := f.do(mustRequest(t, "GET", hs.URL+out["thumbnail"].(string))); code != 200 || len(body) < 100 {
+		t.Fatalf("stored thumbnail: %d", code)
+	}
+	need := func(out map[string]any) (bool, string) {
+		rm := out["raw_media"].(map[string]any)
+		return rm["video"].(bool), rm["reason"].(string)
+	}
+	for i := 2; i <= 3; i++ {
+		_, out = post(map[string]any{"bytes": []any{video}})
+		if v, why := need(out); v != (i == 3) {
+			t.Fatalf("report %d without a face: video %v (%s)", i, v, why)
+		} else if v && !strings.Contains(why, "no clear face") {
+			t.Fatalf("reason %q", why)
+		}
+	}
+	face := map[string]any{"kind": "emotion", "confidence": 0.9, "value": map[string]float64{"happy": 0.9, "neutral": 0.1}}
+	if _, out = post(map[string]any{"observations": []any{face}, "bytes": []any{video}}); out["raw_media"].(map[string]any)["video"].(bool) {
+		t.Fatalf("a clear face still asks for frames: %v", out["raw_media"])
+	}
+	for _, tc := range []struct {
+		name string
+		body any
+		code int
+	}{
+		{"large thumbnail", map[string]any{"thumbnail": thumbnailJPEG(t, 320, 240)}, 400},
+		{"thumbnail not JPEG", map[string]any{"thumbnail": base64.StdEncoding.EncodeToString([]byte("GIF89a"))}, 400},
+		{"unknown prosody", map[string]any{"observations": []any{map[string]any{"kind": "prosody", "value": map[string]float64{"shouting": 1}}}}, 400},
+		{"prosody out of range", map[string]any{"observations": []any{map[string]any{"kind": "prosody", "value": map[string]float64{"pause_ratio": 3}}}}, 400},
+	} {
+		if code, out := post(tc.body); code != tc.code {
+			t.Errorf("%s: %d %v", tc.name, code, out)
+		}
+	}
+	_, before := f.json("GET", "/v1/conversations/"+id+"/bytes", nil)
+	hs.Close()
+	f.srv.Close(context.Background())
+	f2 := openaiFixture(t, func(c *config.Config) { c.DataDir = dir })
+	if _, after := f2.json("GET", "/v1/conversations/"+id+"/bytes", nil); after["sent"] != before["sent"] || after["raw"].(float64) != 4*30000 {
+		t.Fatalf("bytes before the restart %v, after %v", before, after)
+	}
 }

@@ -77,8 +77,9 @@ func TestCloudRoutingThroughTheServer(t *testing.T) {
 		}
 		return resp.Choices[0].Message.Content, raw.Header.Get(server.ConversationHeader)
 	}
-	if text, _ := ask(); !strings.Contains(text, "interest on interest") {
-		t.Fatalf("cloud answer not used: %q", text)
+	if text, id := ask(); !strings.Contains(text, "interest on interest") {
+		_, out := f.json("GET", "/v1/conversations/"+id+"/decisions", nil)
+		t.Fatalf("cloud answer not used: %q %v", text, out)
 	}
 	for _, m := range []string{"error", "hang", "slow"} {
 		mode.Store(m)
