@@ -180,11 +180,32 @@ func TestPerceptionJobsThroughJetStream(t *testing.T) {
 	if err != nil || len(res) != 1 || res[0].Stage != "test.check" || res[0].StageVersion != "1" {
 		t.Fatalf("stage results %+v, %v: want the worker's one", res, err)
 	}
-	// The timeline names the stage and version of the amount.
+	// The timeline names the stage and version that read the amount.
 	resp, err := http.Get(hs.URL + "/v1/conversations/" + created.ID + "/timeline")
-	if err == nil {
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		t.Logf("timeline: %.300s", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tl struct {
+		Points []struct {
+			Facts []struct {
+				Fact, Value, Stage, Origin string
+				StageVersion               string `json:"stage_version"`
+			} `json:"facts"`
+		} `json:"points"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tl); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range tl.Points {
+		for _, f := range p.Facts {
+			if f.Fact == "amount" && f.Stage == "test.check" && f.StageVersion == "1" && f.Origin == "turn" {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the timeline does not name the stage that read the amount: %+v", tl)
 	}
 }

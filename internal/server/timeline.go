@@ -40,6 +40,57 @@ type timelinePoint struct {
 	StyleChange string `json:"style_change,omitempty"`
 	// Handoff marks the message after which the conversation went to a person.
 	Handoff bool `json:"handoff,omitempty"`
+	// Facts are what the stages read in the message (slot values, transcripts), each with the
+	// stage and version that read it: the turn's own, then later replays.
+	Facts []timelineFact `json:"facts"`
+}
+
+// timelineFact is one fact a stage read in a message.
+type timelineFact struct {
+	Fact         string  `json:"fact"` // a slot (amount) or a kind (transcript, intent)
+	Value        string  `json:"value"`
+	Confidence   float64 `json:"confidence"`
+	Stage        string  `json:"stage"`
+	StageVersion string  `json:"stage_version,omitempty"`
+	// Origin is "turn" for what the turn used, "replay" for a later reading by parley replay.
+	Origin string `json:"origin"`
+}
+
+// messageFacts keeps the observations that are facts: slot values, transcripts, intents, answers.
+func messageFacts(obs []perception.Observation, origin string) []timelineFact {
+	var out []timelineFact
+	for _, o := range obs {
+		name := o.Slot
+		switch o.Kind {
+		case perception.KindEntity:
+		case perception.KindTranscript, perception.KindIntent, perception.KindAnswer:
+			name = o.Kind
+		default:
+			continue
+		}
+		if name == "" {
+			continue
+		}
+		var val string
+		switch v := o.Value.(type) {
+		case string:
+			val = v
+		case float64:
+			typ := ""
+			if strings.Contains(name, "amount") {
+				typ = "amount"
+			}
+			val = dialogue.FormatValue(typ, v)
+		case nil:
+			val = o.Text
+		default:
+			raw, _ := json.Marshal(v)
+			val = string(raw)
+		}
+		out = append(out, timelineFact{Fact: name, Value: clip(val, 120), Confidence: round2(o.Confidence), Stage: o.Source.Stage,
+			StageVersion: o.StageVersion, Origin: origin})
+	}
+	return out
 }
 
 // timelineCrop is a picture a stage cut out of a customer's media to show where it read a fact.
@@ -90,6 +141,11 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
 	}
 	pack, _ := s.packs.Pack(c.Pack)
 	v := buildTimeline(c, &st, msgs)
+	if sr, ok := s.store.(store.StageResults); ok {
+		if res, err := sr.StageResults(r.Context(), id); err == nil {
+			addReplays(v, res)
+		}
+	}
 	v.Summary = humanSummary(c, &st, pack, v.Points)
 	switch f := r.URL.Query().Get("format"); f {
 	case "", "json":
@@ -152,7 +208,11 @@ func buildTimeline(c *store.Conversation, st *dialogue.State, msgs []*store.Mess
 			replay.CalmTurn(m.CreatedAt)
 		}
 		p := timelinePoint{At: m.CreatedAt, MessageID: m.ID, Seq: m.Seq, Text: clip(m.Text, 120),
-			Frustration: round2(replay.Affect.Frustration), Confusion: round2(replay.Affect.Confusion), Cues: []timelineCue{}}
+			Frustration: round2(replay.Affect.Frustration), Confusion: round2(replay.Affect.Confusion), Cues: []timelineCue{},
+			Facts: messageFacts(obs, "turn")}
+		if p.Facts == nil {
+			p.Facts = []timelineFact{}
+		}
 		why := replay.Affect.Why
 		for _, cause := range why[min(before, len(why)):] {
 			p.Cues = append(p.Cues, timelineCue{Source: cause.Source, Modality: string(cause.Modality), Dimension: cause.Dimension, Value: cause.Value})
@@ -176,6 +236,30 @@ func buildTimeline(c *store.Conversation, st *dialogue.State, msgs []*store.Mess
 		v.Points = append(v.Points, p)
 	}
 	return v
+}
+
+// addReplays adds to each message the facts parley replay read in it later, oldest first.
+func addReplays(v *timelineView, results []*store.StageResult) {
+	at := map[string]int{}
+	for i, p := range v.Points {
+		at[p.MessageID] = i
+	}
+	for _, r := range results {
+		i, ok := at[r.MessageID]
+		if !ok || r.Origin != store.OriginReplay {
+			continue
+		}
+		var obs []perception.Observation
+		if json.Unmarshal(r.Observations, &obs) != nil {
+			continue
+		}
+		for _, f := range messageFacts(obs, "replay") {
+			if f.StageVersion == "" {
+				f.StageVersion = r.StageVersion
+			}
+			v.Points[i].Facts = append(v.Points[i].Facts, f)
+		}
+	}
 }
 
 // styleChange says in words how the reply style moved from a to b; empty when it did not.
