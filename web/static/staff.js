@@ -39,6 +39,7 @@ export async function staffNav() {
   who.className = 'muted small';
   who.id = 'signed-in';
   who.textContent = `${me.email} (${me.role})`;
+  who.style.margin = '0 8px 0 16px';
   const out = document.createElement('button');
   out.type = 'button';
   out.className = 'btn';
