@@ -31,6 +31,10 @@ func NewSpeech(rate int) *Speech {
 // Rate is the sample rate the detector reads.
 func (s *Speech) Rate() int { return s.rate }
 
+// Speaking is how long the utterance under way has been sure speech (0 in silence): a reply
+// playing on the device stops once it is long enough (barge-in), before the utterance ends.
+func (s *Speech) Speaking() time.Duration { return s.d.Sure() }
+
 // Write feeds samples and returns the utterances that ended in them.
 func (s *Speech) Write(samples []int16) []Segment {
 	s.Raw += int64(2 * len(samples))

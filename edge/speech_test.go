@@ -38,8 +38,13 @@ func TestSpeechSendsOnlySegments(t *testing.T) {
 	pcm := signal(8*time.Second, bursts)
 	s := edge.NewSpeech(16000)
 	var segs []edge.Segment
+	var longest time.Duration
 	for i := 0; i < len(pcm); i += 320 { // 20 ms chunks, as a browser worklet delivers them
 		segs = append(segs, s.Write(pcm[i:min(i+320, len(pcm))])...)
+		longest = max(longest, s.Speaking())
+	}
+	if longest < 500*time.Millisecond || longest > time.Second {
+		t.Errorf("speaking for at most %v during a 1 s burst", longest)
 	}
 	segs = append(segs, s.Flush()...)
 	if len(segs) != 2 {

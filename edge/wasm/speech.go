@@ -22,7 +22,8 @@ func speechStart(_ js.Value, args []js.Value) any {
 }
 
 // speechWrite(Int16Array) returns the utterances that ended: [{start_ms, end_ms, pcm: Int16Array,
-// prosody: {value, confidence, speech_s} | null}], with the bytes sent and raw so far.
+// prosody: {value, confidence, speech_s} | null}], with the bytes sent and raw so far and how long
+// the utterance under way has been sure speech (speaking_ms).
 func speechWrite(_ js.Value, args []js.Value) any {
 	if speech == nil || len(args) == 0 {
 		return map[string]any{"error": "call speechStart, then speechWrite(Int16Array)"}
@@ -84,5 +85,5 @@ func segmentsJS(segs []edge.Segment) any {
 		arr.Call("push", map[string]any{"start_ms": s.Start.Milliseconds(), "end_ms": s.End.Milliseconds(),
 			"pcm": js.Global().Get("Int16Array").New(u.Get("buffer")), "prosody": prosodyJS(s.Samples, speech.Rate())})
 	}
-	return map[string]any{"segments": arr, "sent": speech.Sent, "raw": speech.Raw}
+	return map[string]any{"segments": arr, "sent": speech.Sent, "raw": speech.Raw, "speaking_ms": speech.Speaking().Milliseconds()}
 }

@@ -2,7 +2,7 @@
 // conversation state. Everything goes through the public HTTP API (/v1/...) and the live WebSocket.
 import { api, el, renderPart, styleBadges, fmtValue, modalityIcon, meter, safeURL } from './common.js';
 import { openMic, PCMCapture, encodeWAV, Player, stopStream } from './audio.js';
-import { loadEdge, loadFace, faceReporter, judgeCheckPhotos } from './edge.js';
+import { loadEdge, loadFace, faceReporter, speechSender, judgeCheckPhotos } from './edge.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -496,15 +496,19 @@ ui.record.addEventListener('contextmenu', (e) => e.preventDefault());
 
 // ---------- live voice and camera over the WebSocket ----------
 
-const live = { ws: null, mic: null, cam: null, camTimer: 0, frames: 0, player: null, pendingAudio: [], lastReply: null, opening: null };
+const live = { ws: null, mic: null, cam: null, camTimer: 0, frames: 0, player: null, pendingAudio: [], lastReply: null, opening: null, speech: null, edge: null };
 
 function liveURL(id) {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${proto}//${location.host}/v1/conversations/${encodeURIComponent(id)}/live`;
 }
 
+// sendJSON sends a message on the live socket and returns its length in bytes (0 when closed).
 function sendJSON(msg) {
-  if (live.ws && live.ws.readyState === WebSocket.OPEN) live.ws.send(JSON.stringify(msg));
+  if (!live.ws || live.ws.readyState !== WebSocket.OPEN) return 0;
+  const s = JSON.stringify(msg);
+  live.ws.send(s);
+  return new TextEncoder().encode(s).length;
 }
 
 async function openLive() {
@@ -579,6 +583,11 @@ function onLiveMessage(data) {
       }
       if (m.style) renderStyle(m.style);
       break;
+    case 'edge':
+      // The server's answer to an on-device report: which raw media it still needs.
+      if (live.edgeFace) live.edgeFace.result(m.result);
+      if (m.result && m.result.raw_media) document.body.dataset.rawVideo = String(!!m.result.raw_media.video);
+      break;
     case 'stop_playback':
       document.body.dataset.bargeIn = live.player.playing ? 'stopped' : 'idle';
       live.player.stop();
@@ -621,7 +630,11 @@ async function startLiveVoice() {
     await openLive();
     if (live.mic) return;
     const stream = await openMic();
-    live.mic = new PCMCapture(stream, (pcm) => { if (live.ws && live.ws.readyState === WebSocket.OPEN) live.ws.send(pcm); });
+    // Speech is found on the device when it can run the edge WebAssembly: only speech segments go
+    // up, never silence. Otherwise the audio streams and the server finds the speech.
+    const edge = await loadEdge();
+    live.edge = edge;
+    live.mic = new PCMCapture(stream, (pcm) => onMicChunk(pcm));
     await live.mic.start();
     ui.live.setAttribute('aria-pressed', 'true');
     document.body.dataset.mic = 'on';
@@ -630,6 +643,31 @@ async function startLiveVoice() {
     toast('Live voice unavailable: ' + e.message);
     stopLive();
   }
+}
+
+// onMicChunk takes ~40 ms of microphone PCM: to the on-device speech detector, or up the socket.
+function onMicChunk(pcm) {
+  if (!live.ws || live.ws.readyState !== WebSocket.OPEN) return;
+  if (live.edge && !live.speech && live.mic) {
+    live.speech = speechSender(live.edge, live.mic.rate, {
+      sendBinary: (seg) => live.ws && live.ws.readyState === WebSocket.OPEN && live.ws.send(seg),
+      sendJSON,
+      playing: () => live.player && live.player.playing,
+      onSegment: (seg, sent) => { if (sent) setLiveStatus('Thinking…'); },
+      onBargeIn: () => { document.body.dataset.bargeIn = 'stopped'; live.player.stop(); setLiveStatus('Go ahead, I’m listening.'); },
+    });
+    if (live.speech) sendJSON({ type: 'start', sample_rate: live.mic.rate, vad: 'edge' });
+    else live.edge = null;
+  }
+  if (live.speech) {
+    live.speech.write(pcm);
+    const st = live.speech.stats;
+    document.body.dataset.audioSent = String(st.sent);
+    document.body.dataset.audioRaw = String(st.raw);
+    document.body.dataset.vad = 'edge';
+    return;
+  }
+  live.ws.send(pcm);
 }
 
 async function startCamera() {
@@ -646,7 +684,7 @@ async function startCamera() {
     ui.frames.hidden = false;
     live.camTimer = setInterval(() => sendFrame(canvas), 200); // ~5 fps
     // on-device expressions when the browser can: only scores go up, not the video
-    loadFace().then((edge) => { if (edge && live.cam && app.conv) live.edgeFace = faceReporter(edge, app.conv.id); });
+    loadFace().then((edge) => { if (edge && live.cam && app.conv) live.edgeFace = faceReporter(edge, app.conv.id, { send: sendJSON }); });
   } catch (e) {
     toast('Camera unavailable: ' + e.message);
     stopCamera();
@@ -661,8 +699,11 @@ function sendFrame(canvas) {
     live.frames++;
     ui.frames.textContent = `▶ ${live.frames} camera frames read on this device`;
     document.body.dataset.frames = String(live.frames);
+    document.body.dataset.edgeSent = String(live.edgeFace.state.sent);
     return;
   }
+  // The server path: the device cannot read faces, or the server asked for the frames.
+  if (live.edgeFace && live.edgeFace.state.needVideo) ui.frames.title = live.edgeFace.state.reason;
   const scale = Math.min(1, 320 / v.videoWidth);
   canvas.width = Math.round(v.videoWidth * scale);
   canvas.height = Math.round(v.videoHeight * scale);
@@ -688,6 +729,8 @@ function stopCamera() {
 function stopLive() {
   stopCamera();
   if (live.mic) { live.mic.stop(); live.mic = null; }
+  if (live.speech) { live.speech.flush(); live.speech = null; }
+  live.edge = null;
   if (live.player) live.player.stop(false);
   const ws = live.ws;
   live.ws = null;

@@ -120,17 +120,30 @@ export async function judgeCheckPhotos(files, conversationID) {
 }
 
 /**
- * faceReporter scores camera frames on the device and sends, once a second, only the expression
- * scores of the largest face, with the bytes sent against what the JPEG frames of the server path
- * would have cost. frame(video) returns false when the device cannot score (then frames go up).
+ * faceReporter scores camera frames on the device and sends only the expression scores of the
+ * largest face (when they changed, at most every 1.5 s, else every 5 s) and a 96-pixel JPEG
+ * thumbnail every 15 s, with the bytes sent against what the JPEG frames of the server path would
+ * have cost: under 2 kbit/s against about 1.5 Mbit/s of 720p video. The report goes over the live
+ * socket when `send` is given (else POST /edge); the server's answer says whether it still needs
+ * the frames (raw_media.video), and frame(video) then returns false so the caller sends them too,
+ * as it does when the device cannot score.
  */
-export function faceReporter(edge, conversationID, { every = 1000 } = {}) {
+export function faceReporter(edge, conversationID, { minEvery = 1500, every = 5000, thumbEvery = 15000, send = null } = {}) {
   const canvas = document.createElement('canvas');
   const g = canvas.getContext('2d', { willReadFrequently: true });
+  const thumb = document.createElement('canvas');
   const started = performance.now();
-  let last = 0;
+  let lastScore = -Infinity, lastSent = -Infinity, lastThumb = -Infinity;
   let rawSince = 0;
-  return {
+  let sentScores = null;
+  const state = { needVideo: false, reason: '', sent: 0, reports: 0 };
+  const changed = (v) => !sentScores || Object.keys({ ...v, ...sentScores }).some((k) => Math.abs((v[k] || 0) - (sentScores[k] || 0)) >= 0.05);
+  const reporter = {
+    state,
+    /** result takes the server's answer to a report. */
+    result(r) {
+      if (r && r.raw_media) { state.needVideo = !!r.raw_media.video; state.reason = r.raw_media.reason || ''; }
+    },
     frame(video) {
       if (!video.videoWidth) return true;
       const scale = Math.min(1, 320 / video.videoWidth);
@@ -140,19 +153,89 @@ export function faceReporter(edge, conversationID, { every = 1000 } = {}) {
       // what the server path would have sent for this frame
       rawSince += Math.round(canvas.toDataURL('image/jpeg', 0.75).length * 3 / 4);
       const now = performance.now();
-      if (now - last < every) return true;
-      last = now;
+      if (now - lastScore < 1000) return !state.needVideo;
+      lastScore = now;
       const faces = edge.expression(g.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
       if (!Array.isArray(faces)) return false;
-      const observations = faces.slice(0, 1).map((f) => ({ kind: 'emotion', confidence: Math.min(1, f.score),
-        value: Object.fromEntries(Object.entries(f.expression).map(([k, v]) => [k, Math.round(v * 100) / 100])),
-        offset_ms: Math.round(now - started) }));
-      const body = { observations, bytes: [] };
-      const sent = JSON.stringify(body).length + 60;
-      body.bytes.push({ kind: 'video', sent, raw: rawSince });
+      const f = faces[0];
+      const value = f ? Object.fromEntries(Object.entries(f.expression).map(([k, v]) => [k, Math.round(v * 100) / 100]).filter(([, v]) => v > 0)) : null;
+      const due = now - lastSent >= every || (now - lastSent >= minEvery && (value ? changed(value) : sentScores !== null));
+      if (!due) return !state.needVideo;
+      lastSent = now;
+      sentScores = value;
+      const report = { observations: f ? [{ kind: 'emotion', confidence: Math.round(Math.min(1, f.score) * 100) / 100, value, offset_ms: Math.round(now - started) }] : [] };
+      if (now - lastThumb >= thumbEvery) {
+        lastThumb = now;
+        thumb.width = 96;
+        thumb.height = Math.round(96 * canvas.height / canvas.width);
+        thumb.getContext('2d').drawImage(canvas, 0, 0, thumb.width, thumb.height);
+        report.thumbnail = thumb.toDataURL('image/jpeg', 0.5).split(',')[1];
+      }
+      report.bytes = [{ kind: 'video', sent: 0, raw: rawSince }];
+      report.bytes[0].sent = JSON.stringify(report).length;
       rawSince = 0;
-      api('/v1/conversations/' + encodeURIComponent(conversationID) + '/edge', { method: 'POST', json: body }).catch(() => {});
-      return true;
+      state.reports++;
+      if (send) {
+        state.sent += send({ type: 'edge', report });
+      } else {
+        state.sent += report.bytes[0].sent;
+        api('/v1/conversations/' + encodeURIComponent(conversationID) + '/edge', { method: 'POST', json: report }).then((r) => reporter.result(r)).catch(() => {});
+      }
+      return !state.needVideo;
     },
+  };
+  return reporter;
+}
+
+/**
+ * speechSender detects speech on the device in a live call: feed it the microphone's chunks and
+ * it sends only the speech segments up the socket (binary, 16-bit PCM), never the silence, with
+ * each segment's prosody (pitch, loudness, rate, agitation) as scores in an edge report. A short
+ * sound while a reply plays (a cough, "mm-hm") stays on the device; only its prosody goes up.
+ * It returns null when the device cannot detect speech (the caller then streams the audio).
+ */
+export function speechSender(edge, rate, { sendBinary, sendJSON, playing = () => false, onSegment = () => {}, onBargeIn = () => {} }) {
+  if (!edge || typeof edge.speechStart !== 'function') return null;
+  edge.speechStart(rate);
+  const started = performance.now();
+  let rawSince = 0, sentSince = 0;
+  const stats = { sent: 0, raw: 0, segments: 0, kept: 0 };
+  const take = (res) => {
+    if (!res || res.error) return;
+    const observations = [];
+    for (const seg of res.segments) {
+      const ms = seg.end_ms - seg.start_ms;
+      const keep = playing() && ms < 400;
+      if (!keep) {
+        sendBinary(seg.pcm);
+        sentSince += seg.pcm.byteLength;
+        stats.sent += seg.pcm.byteLength;
+        stats.segments++;
+      } else {
+        stats.kept++;
+      }
+      onSegment(seg, !keep);
+      if (seg.prosody) {
+        observations.push({ kind: 'prosody', value: seg.prosody.value, confidence: Math.round(seg.prosody.confidence * 100) / 100,
+          offset_ms: Math.round(performance.now() - started), uploaded: !keep });
+      }
+    }
+    if (res.segments.length) {
+      sendJSON({ type: 'edge', report: { observations, bytes: [{ kind: 'audio', sent: sentSince, raw: rawSince }] } });
+      rawSince = 0;
+      sentSince = 0;
+    }
+  };
+  return {
+    stats,
+    write(pcm) {
+      rawSince += pcm.byteLength;
+      stats.raw += pcm.byteLength;
+      const res = edge.speechWrite(pcm);
+      // Barge-in on the device: enough speech over a playing reply stops it at once.
+      if (res && res.speaking_ms >= 400 && playing()) onBargeIn();
+      take(res);
+    },
+    flush() { take(edge.speechFlush()); },
   };
 }
