@@ -59,7 +59,7 @@ func TestParseBearer(t *testing.T) {
 	}
 }
 
-func openStore(t *testing.T) *sqlite.SQLite {
+func openStore(t testing.TB) *sqlite.SQLite {
 	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"))
 	if err != nil {
 		t.Fatal(err)
