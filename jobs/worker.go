@@ -76,6 +76,7 @@ func (w *Worker) Handle(ctx context.Context, data []byte) error {
 		return err
 	}
 	start := time.Now()
+	w.log().Info("perception job started", "stage", j.Stage, "message", j.MessageID, "parts", len(j.Items))
 	items, err := w.items(ctx, j)
 	if err != nil {
 		w.Metrics.done(j.Stage, "failed")

@@ -29,8 +29,8 @@ type node struct {
 }
 
 // startNode runs the built binary as a server on a free loopback port over the PostgreSQL
-// database dsn, with a data directory of its own.
-func startNode(t *testing.T, bin, dsn string) *node {
+// database dsn, with a data directory of its own; args are added to `parley serve`'s.
+func startNode(t *testing.T, bin, dsn string, args ...string) *node {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -39,7 +39,7 @@ func startNode(t *testing.T, bin, dsn string) *node {
 	addr := ln.Addr().String()
 	ln.Close()
 	log := &bytes.Buffer{}
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data", t.TempDir())
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--data", t.TempDir()}, args...)...)
 	cmd.Env = append(os.Environ(), "PARLEY_STORE_DRIVER=postgres", "PARLEY_STORE_DSN="+dsn)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
