@@ -36,9 +36,6 @@ import (
 // ("perception.image.check").
 const SubjectPrefix = "perception"
 
-// DeadLetterSubject is where jobs go that failed every try.
-const DeadLetterSubject = "perception_dead"
-
 // ErrBadJob is returned for a job that cannot be decoded or is incomplete.
 var ErrBadJob = errors.New("jobs: bad job")
 

@@ -262,7 +262,7 @@ func TestJobsThroughJetStream(t *testing.T) {
 	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
 	open := func() *jetstream.JetStream {
 		q, err := jetstream.Open(context.Background(), jetstream.Config{URL: ns.ClientURL(), AckWait: time.Second,
-			Options: queue.Options{MaxDeliver: 3, RetryDelay: 50 * time.Millisecond, DeadLetter: jobs.DeadLetterSubject}})
+			Options: queue.Options{MaxDeliver: 3, RetryDelay: 50 * time.Millisecond, DeadLetter: "dead"}})
 		if err != nil {
 			t.Fatal(err)
 		}
