@@ -230,7 +230,7 @@ func (g *Guard) logRequest(r *http.Request, rec *recorder, start time.Time, refu
 	attrs := []slog.Attr{
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.Int("status", rec.code()), slog.Int64("bytes", rec.bytes),
-		slog.Duration("duration", g.now().Sub(start)), slog.String("client", g.ClientAddr(r)),
+		slog.Float64("ms", float64(g.now().Sub(start).Microseconds())/1000), slog.String("client", g.ClientAddr(r)),
 	}
 	if refusal != "" {
 		attrs = append(attrs, slog.String("refused", refusal))
