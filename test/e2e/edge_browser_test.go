@@ -134,7 +134,7 @@ func TestEdgeWasmInChromium(t *testing.T) {
 
 // TestEdgeFaceInChromium runs the face models in the page on a fake camera's frames: the WebAssembly's
 // expression scores are within 0.02 of the server's Go code on the same pixels, and a live call's
-// upload (scores once a second, a thumbnail every 30 s) stays under 2 kbit/s.
+// upload (scores at most every 2 s, a 96-pixel thumbnail every 20 s) stays under 2 kbit/s.
 func TestEdgeFaceInChromium(t *testing.T) {
 	env := newBrowserEnv(t)
 	models := modelDir()
@@ -201,10 +201,10 @@ func TestEdgeFaceInChromium(t *testing.T) {
 	if worst > 0.02 {
 		t.Errorf("browser and server expression scores differ by %.4f (> 0.02)", worst)
 	}
-	// One score report a second and a thumbnail every 30 s, against 720p video at about 1.5 Mbit/s
-	// (transport framing not counted).
-	kbps := (float64(out.Frames[0].ReportBytes) + float64(out.ThumbnailBytes)/30) * 8 / 1000
-	t.Logf("largest score difference %.5f; models loaded in %.0f ms; live affect up %.2f kbit/s (report %d B/s, thumbnail %d B per 30 s)",
+	// At worst a score report every 2 s (scores that keep changing) and a thumbnail (base64) every
+	// 20 s, against 720p video at about 1.5 Mbit/s; TestEdgeVideoCallSendsScores measures a call.
+	kbps := (float64(out.Frames[0].ReportBytes)/2 + float64(out.ThumbnailBytes)*4/3/20) * 8 / 1000
+	t.Logf("largest score difference %.5f; models loaded in %.0f ms; live affect up at most %.2f kbit/s (report %d B per 2 s, thumbnail %d B per 20 s)",
 		worst, out.LoadMS, kbps, out.Frames[0].ReportBytes, out.ThumbnailBytes)
 	if kbps > 2 {
 		t.Errorf("live affect sends %.2f kbit/s, more than 2", kbps)
@@ -212,8 +212,9 @@ func TestEdgeFaceInChromium(t *testing.T) {
 }
 
 // TestEdgeVideoCallSendsScores has the chat run a video call on a fake camera with the edge
-// WebAssembly: the server receives expression scores instead of frames, counts the bytes against
-// what the frames would have cost.
+// WebAssembly: the server receives expression scores and a small thumbnail over the live socket
+// instead of frames, at most 2 kbit/s, counts the bytes against what the frames would have cost,
+// and does not ask for the frames of a clear face.
 func TestEdgeVideoCallSendsScores(t *testing.T) {
 	env := newBrowserEnv(t)
 	if _, err := edge.NewFace(modelDir()); err != nil {
@@ -243,9 +244,39 @@ func TestEdgeVideoCallSendsScores(t *testing.T) {
 	var out struct {
 		Conversation string
 		Frames       int
+		RawVideo     string  `json:"raw_video"`
+		WindowMS     float64 `json:"window_ms"`
+		Sent         []struct {
+			Type      string
+			Bytes     int
+			Thumbnail bool
+		}
 	}
 	if err := json.Unmarshal(raw, &out); err != nil || out.Conversation == "" {
 		t.Fatalf("%v: %s %s", err, raw, stderr.String())
+	}
+	// What the page sent in one thumbnail period: scores and a thumbnail, never a frame.
+	var up, reports, thumbs int
+	for _, m := range out.Sent {
+		switch m.Type {
+		case "edge":
+			up += m.Bytes
+			reports++
+			if m.Thumbnail {
+				thumbs++
+			}
+		case "frame":
+			t.Errorf("a camera frame went up although the device read the face (%d bytes)", m.Bytes)
+		}
+	}
+	kbps := float64(up) * 8 / out.WindowMS // bytes per ms * 8 = kbit/s
+	t.Logf("%d frames read on the device; in %.0f s, %d reports (%d with a thumbnail) = %d bytes up: %.2f kbit/s (720p video: about 1500 kbit/s)",
+		out.Frames, out.WindowMS/1000, reports, thumbs, up, kbps)
+	if reports == 0 || thumbs == 0 || kbps > 2 {
+		t.Fatalf("live affect: %d reports, %d thumbnails, %.2f kbit/s up (want scores, a thumbnail, at most 2 kbit/s)", reports, thumbs, kbps)
+	}
+	if out.RawVideo != "false" {
+		t.Errorf("the server asked for the frames of a clear face: raw_video %q", out.RawVideo)
 	}
 	var bytesUp struct {
 		Sent, Raw int64
@@ -254,7 +285,7 @@ func TestEdgeVideoCallSendsScores(t *testing.T) {
 	if bytesUp.Sent == 0 || bytesUp.Raw < 20*bytesUp.Sent {
 		t.Fatalf("video bytes sent %d, raw %d", bytesUp.Sent, bytesUp.Raw)
 	}
-	t.Logf("%d frames read on the device; %d bytes sent for %d bytes of frames (%.1f%%)", out.Frames, bytesUp.Sent, bytesUp.Raw, 100*float64(bytesUp.Sent)/float64(bytesUp.Raw))
+	t.Logf("server counted %d bytes received for %d bytes of frames (%.2f%%)", bytesUp.Sent, bytesUp.Raw, 100*float64(bytesUp.Sent)/float64(bytesUp.Raw))
 }
 
 func getJSON(t *testing.T, url string, v any) {
@@ -271,4 +302,56 @@ func getJSON(t *testing.T, url string, v any) {
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestEdgeLiveVoiceSendsOnlySpeech has the chat run a live voice call with the edge WebAssembly
+// on a fake microphone that speaks once and then stays silent: the device finds the speech, only
+// its segment goes up (far fewer bytes than the raw audio), the server answers it, and the
+// conversation's audio bytes are counted.
+func TestEdgeLiveVoiceSendsOnlySpeech(t *testing.T) {
+	env := newBrowserEnv(t)
+	wav, speech := speechWAV(t, "I want to deposit a check")
+	base := startEdgeServer(t)
+	ctx, cancel := context.WithTimeout(t.Context(), scenarioTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, env.node, filepath.Join(env.scripts, "edge_voice.mjs"))
+	cmd.Dir = env.scripts
+	cmd.Env = append(os.Environ(), "PARLEY_URL="+base, "PARLEY_CHROMIUM="+env.chromium, "FAKE_AUDIO="+wav,
+		"LISTEN_SECONDS="+secondsArg(speech+6*time.Second))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	raw, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("edge_voice.mjs: %v\n%s", err, stderr.String())
+	}
+	var out struct {
+		Conversation string
+		VAD          string
+		AudioSent    int64 `json:"audio_sent"`
+		AudioRaw     int64 `json:"audio_raw"`
+		Up           struct {
+			Binary, Text   int64
+			BinaryMessages int `json:"binaryMessages"`
+		}
+		Transcript string
+	}
+	if err := json.Unmarshal(raw, &out); err != nil || out.Conversation == "" {
+		t.Fatalf("%v: %s %s", err, raw, stderr.String())
+	}
+	if out.VAD != "edge" {
+		t.Fatalf("the page did not detect speech on the device: %+v", out)
+	}
+	if out.Up.BinaryMessages == 0 || out.Up.Binary != out.AudioSent || out.Up.Binary*2 > out.AudioRaw {
+		t.Fatalf("audio up %d bytes in %d messages for %d bytes captured", out.Up.Binary, out.Up.BinaryMessages, out.AudioRaw)
+	}
+	var counted struct {
+		BySent map[string]int64 `json:"sent_by_kind"`
+		ByRaw  map[string]int64 `json:"raw_by_kind"`
+	}
+	getJSON(t, base+"/v1/conversations/"+out.Conversation+"/bytes", &counted)
+	if counted.BySent["audio"] == 0 || counted.ByRaw["audio"] < 2*counted.BySent["audio"] {
+		t.Fatalf("server counted audio %v of %v", counted.BySent, counted.ByRaw)
+	}
+	t.Logf("%.1f s captured: %d bytes of speech in %d segments up (%.0f%% of %d raw), %d bytes of JSON; heard %q",
+		float64(out.AudioRaw)/32000, out.Up.Binary, out.Up.BinaryMessages, 100*float64(out.Up.Binary)/float64(out.AudioRaw), out.AudioRaw, out.Up.Text, out.Transcript)
 }

@@ -121,14 +121,14 @@ export async function judgeCheckPhotos(files, conversationID) {
 
 /**
  * faceReporter scores camera frames on the device and sends only the expression scores of the
- * largest face (when they changed, at most every 1.5 s, else every 5 s) and a 96-pixel JPEG
- * thumbnail every 15 s, with the bytes sent against what the JPEG frames of the server path would
+ * largest face (when they changed, at most every 2 s, else every 5 s) and a JPEG thumbnail of
+ * 96 pixels (its longer side) every 20 s, with the bytes sent against what the JPEG frames of the server path would
  * have cost: under 2 kbit/s against about 1.5 Mbit/s of 720p video. The report goes over the live
  * socket when `send` is given (else POST /edge); the server's answer says whether it still needs
  * the frames (raw_media.video), and frame(video) then returns false so the caller sends them too,
  * as it does when the device cannot score.
  */
-export function faceReporter(edge, conversationID, { minEvery = 1500, every = 5000, thumbEvery = 15000, send = null } = {}) {
+export function faceReporter(edge, conversationID, { minEvery = 2000, every = 5000, thumbEvery = 20000, send = null } = {}) {
   const canvas = document.createElement('canvas');
   const g = canvas.getContext('2d', { willReadFrequently: true });
   const thumb = document.createElement('canvas');
@@ -166,10 +166,11 @@ export function faceReporter(edge, conversationID, { minEvery = 1500, every = 50
       const report = { observations: f ? [{ kind: 'emotion', confidence: Math.round(Math.min(1, f.score) * 100) / 100, value, offset_ms: Math.round(now - started) }] : [] };
       if (now - lastThumb >= thumbEvery) {
         lastThumb = now;
-        thumb.width = 96;
-        thumb.height = Math.round(96 * canvas.height / canvas.width);
+        const k = 96 / Math.max(canvas.width, canvas.height);
+        thumb.width = Math.round(canvas.width * k);
+        thumb.height = Math.round(canvas.height * k);
         thumb.getContext('2d').drawImage(canvas, 0, 0, thumb.width, thumb.height);
-        report.thumbnail = thumb.toDataURL('image/jpeg', 0.5).split(',')[1];
+        report.thumbnail = thumb.toDataURL('image/jpeg', 0.4).split(',')[1];
       }
       report.bytes = [{ kind: 'video', sent: 0, raw: rawSince }];
       report.bytes[0].sent = JSON.stringify(report).length;
@@ -220,12 +221,15 @@ export function speechSender(edge, rate, { sendBinary, sendJSON, playing = () =>
           offset_ms: Math.round(performance.now() - started), uploaded: !keep });
       }
     }
-    if (res.segments.length) {
-      sendJSON({ type: 'edge', report: { observations, bytes: [{ kind: 'audio', sent: sentSince, raw: rawSince }] } });
-      rawSince = 0;
-      sentSince = 0;
-    }
+    if (res.segments.length || final) report(observations);
   };
+  const report = (observations) => {
+    if (!observations.length && !rawSince) return;
+    sendJSON({ type: 'edge', report: { observations, bytes: [{ kind: 'audio', sent: sentSince, raw: rawSince }] } });
+    rawSince = 0;
+    sentSince = 0;
+  };
+  let final = false;
   return {
     stats,
     write(pcm) {
@@ -236,6 +240,7 @@ export function speechSender(edge, rate, { sendBinary, sendJSON, playing = () =>
       if (res && res.speaking_ms >= 400 && playing()) onBargeIn();
       take(res);
     },
-    flush() { take(edge.speechFlush()); },
+    /** flush sends the utterance still open and the byte counts not yet reported. */
+    flush() { final = true; take(edge.speechFlush()); },
   };
 }

@@ -1,7 +1,7 @@
 // On-device expressions in Chromium with a fake camera (FAKE_VIDEO): the page loads the edge
 // WebAssembly and the face models, reads frames of the camera, scores them with the WebAssembly and
 // prints, per frame, the lossless PNG of the pixels it scored, the scores, and the bytes a live call
-// would send up (the scores as JSON, a 64-pixel thumbnail every 30 s) against the raw frame.
+// would send up (the scores as JSON, a 96-pixel thumbnail every 20 s) against the raw frame.
 import { chromium } from 'playwright-core';
 
 const browser = await chromium.launch({ executablePath: process.env.PARLEY_CHROMIUM || '/usr/bin/chromium', headless: true,
@@ -35,15 +35,19 @@ try {
       const ms = performance.now() - t;
       const png = await new Promise((r) => c.toBlob(r, 'image/png'));
       const bytes = new Uint8Array(await png.arrayBuffer());
-      const report = JSON.stringify({ observations: (faces || []).slice(0, 1).map((f) => ({ kind: 'emotion', confidence: f.score,
-        value: Object.fromEntries(Object.entries(f.expression).map(([k, v]) => [k, Math.round(v * 100) / 100])), offset_ms: 1000 * i })) });
+      // the live socket's message, as edge.js's faceReporter builds it
+      const report = JSON.stringify({ type: 'edge', report: { observations: (faces || []).slice(0, 1).map((f) => ({ kind: 'emotion',
+        confidence: Math.round(Math.min(1, f.score) * 100) / 100,
+        value: Object.fromEntries(Object.entries(f.expression).map(([k, v]) => [k, Math.round(v * 100) / 100]).filter(([, v]) => v > 0)),
+        offset_ms: 123456 + 1000 * i })), bytes: [{ kind: 'video', sent: 180, raw: 123456 }] } });
       frames.push({ ms, faces, png: btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join('')), report_bytes: report.length });
       await new Promise((r) => setTimeout(r, 150));
     }
     const th = document.createElement('canvas');
-    th.width = 64; th.height = Math.round(64 * c.height / c.width);
+    const k = 96 / Math.max(c.width, c.height);
+    th.width = Math.round(c.width * k); th.height = Math.round(c.height * k);
     th.getContext('2d').drawImage(video, 0, 0, th.width, th.height);
-    const thumb = await new Promise((r) => th.toBlob(r, 'image/jpeg', 0.6));
+    const thumb = await new Promise((r) => th.toBlob(r, 'image/jpeg', 0.4));
     stream.getTracks().forEach((t) => t.stop());
     return { loaded: true, load_ms: loadMS, width: c.width, height: c.height, frames, thumbnail_bytes: thumb.size };
   });
