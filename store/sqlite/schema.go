@@ -56,6 +56,8 @@ var migrations = []string{
 	// Tenants, the blobs each message references, API keys, staff, sessions and the audit trail
 	// (access.go).
 	accessMigration,
+	// The hourly counters and the resolution index per tenant too (stats.go).
+	tenantRollupMigration(),
 }
 
 // migrate brings the database on conn to the newest schema version, one transaction per migration.

@@ -203,22 +203,42 @@ var rollupColumns = []struct{ name, expr string }{
 	{"resolved_n", "(%[1]s.status = 'resolved')"},
 }
 
-// rollupUpsert adds (sign "+") or removes (sign "-") the contribution of row to its hour.
-func rollupUpsert(row, sign string) string {
+// rollupUpsert adds (sign "+") or removes (sign "-") the contribution of row to its hour; with
+// tenant, to its tenant's hour.
+func rollupUpsert(row, sign string, tenant bool) string {
 	var vals, sets []string
 	for _, c := range rollupColumns {
 		vals = append(vals, sign+"("+strings.ReplaceAll(c.expr, "%[1]s", row)+")")
 		sets = append(sets, fmt.Sprintf("%[1]s = %[1]s + excluded.%[1]s", c.name))
 	}
-	return fmt.Sprintf(`INSERT INTO insight_hours VALUES ((%[1]s.created_at / %[2]d) * %[2]d, %[1]s.pack, %[1]s.modalities, %[3]s)
-		ON CONFLICT (hour, pack, modalities) DO UPDATE SET %[4]s;`, row, hourNanos, strings.Join(vals, ", "), strings.Join(sets, ", "))
+	key, keyCols := row+".pack", "pack"
+	if tenant {
+		key, keyCols = row+".tenant, "+key, "tenant, pack"
+	}
+	return fmt.Sprintf(`INSERT INTO insight_hours VALUES ((%[1]s.created_at / %[2]d) * %[2]d, %[5]s, %[1]s.modalities, %[3]s)
+		ON CONFLICT (hour, %[6]s, modalities) DO UPDATE SET %[4]s;`, row, hourNanos, strings.Join(vals, ", "), strings.Join(sets, ", "), key, keyCols)
 }
 
 // rollupMigration keeps insight_hours: the counters of Stats per hour of creation, pack and
 // modality mask, maintained by triggers on every write to conversations, so that a stats query
 // over a month of 100,000 conversations reads a few thousand rows instead of every conversation.
 // A change moves a conversation's contribution: the old row's is taken out, the new one's added.
-func rollupMigration() string {
+func rollupMigration() string { return rollupTables(false) }
+
+// tenantRollupMigration keys insight_hours by tenant too, so that a tenant's dashboard reads the
+// rollup rather than every conversation, and indexes the resolution times per tenant for the
+// medians.
+func tenantRollupMigration() string {
+	return `DROP TRIGGER insight_hours_insert; DROP TRIGGER insight_hours_update; DROP TRIGGER insight_hours_delete;
+	DROP TABLE insight_hours;
+	` + rollupTables(true) + `
+	CREATE INDEX conversations_resolution_tenant ON conversations
+		(tenant, resolved_at - created_at, created_at, pack, modalities) WHERE resolved_at IS NOT NULL;`
+}
+
+// rollupTables creates insight_hours, its triggers and its first contents; keyed by tenant too
+// when tenant is set.
+func rollupTables(tenant bool) string {
 	var cols []string
 	for _, c := range rollupColumns {
 		typ := "INTEGER"
@@ -236,22 +256,26 @@ func rollupMigration() string {
 	for _, c := range rollupColumns {
 		totals = append(totals, "TOTAL("+strings.ReplaceAll(c.expr, "%[1]s.", "")+")")
 	}
-	return `CREATE TABLE insight_hours (hour INTEGER NOT NULL, pack TEXT NOT NULL, modalities INTEGER NOT NULL, ` +
-		strings.Join(cols, ", ") + `, PRIMARY KEY (hour, pack, modalities)) WITHOUT ROWID;
-	CREATE TRIGGER insight_hours_insert AFTER INSERT ON conversations BEGIN ` + rollupUpsert("NEW", "+") + ` END;
+	keyDef, key, keyCols, group := "", "pack", "hour, pack, modalities", "1, 2, 3"
+	if tenant {
+		changed = append(changed, "OLD.tenant IS NOT NEW.tenant")
+		keyDef, key, keyCols, group = "tenant TEXT NOT NULL, ", "tenant, pack", "hour, tenant, pack, modalities", "1, 2, 3, 4"
+	}
+	return `CREATE TABLE insight_hours (hour INTEGER NOT NULL, ` + keyDef + `pack TEXT NOT NULL, modalities INTEGER NOT NULL, ` +
+		strings.Join(cols, ", ") + `, PRIMARY KEY (` + keyCols + `)) WITHOUT ROWID;
+	CREATE TRIGGER insight_hours_insert AFTER INSERT ON conversations BEGIN ` + rollupUpsert("NEW", "+", tenant) + ` END;
 	CREATE TRIGGER insight_hours_update AFTER UPDATE ON conversations WHEN ` + strings.Join(changed, " OR ") + ` BEGIN ` +
-		rollupUpsert("OLD", "-") + rollupUpsert("NEW", "+") + ` END;
-	CREATE TRIGGER insight_hours_delete AFTER DELETE ON conversations BEGIN ` + rollupUpsert("OLD", "-") + ` END;
-	INSERT INTO insight_hours SELECT (created_at / ` + fmt.Sprint(hourNanos) + `) * ` + fmt.Sprint(hourNanos) + `, pack, modalities, ` +
-		strings.Join(totals, ", ") + ` FROM conversations WHERE TRUE GROUP BY 1, 2, 3;`
+		rollupUpsert("OLD", "-", tenant) + rollupUpsert("NEW", "+", tenant) + ` END;
+	CREATE TRIGGER insight_hours_delete AFTER DELETE ON conversations BEGIN ` + rollupUpsert("OLD", "-", tenant) + ` END;
+	INSERT INTO insight_hours SELECT (created_at / ` + fmt.Sprint(hourNanos) + `) * ` + fmt.Sprint(hourNanos) + `, ` + key + `, modalities, ` +
+		strings.Join(totals, ", ") + ` FROM conversations WHERE TRUE GROUP BY ` + group + `;`
 }
 
 // rollupAnswers reports whether insight_hours can answer q: whole hours at both ends of the range
 // and buckets of whole hours.
 func rollupAnswers(q store.StatsQuery) bool {
 	whole := func(t time.Time) bool { return t.IsZero() || t.UnixNano()%hourNanos == 0 }
-	// The rollup is kept over every tenant.
-	return q.Tenant == "" && whole(q.From) && whole(q.To) && int64(q.Bucket)%hourNanos == 0
+	return whole(q.From) && whole(q.To) && int64(q.Bucket)%hourNanos == 0
 }
 
 // statsRollup reads the counters of q from insight_hours.
@@ -263,6 +287,9 @@ func statsRollup(ctx context.Context, tx *sql.Tx, b *store.StatsBuilder, q store
 	}
 	if !q.To.IsZero() {
 		where, args = append(where, "hour < ?"), append(args, q.To.UnixNano())
+	}
+	if q.Tenant != "" {
+		where, args = append(where, "tenant = ?"), append(args, q.Tenant)
 	}
 	if q.Pack != "" {
 		where, args = append(where, "pack = ?"), append(args, q.Pack)
@@ -308,8 +335,12 @@ func statsRollup(ctx context.Context, tx *sql.Tx, b *store.StatsBuilder, q store
 // percentile aggregate, and window functions over 100,000 rows, one pass per grouping, cost ten
 // times as much.
 func statsMedians(ctx context.Context, tx *sql.Tx, b *store.StatsBuilder, where string, args []any, width int64) error {
+	index := "conversations_resolution"
+	if strings.Contains(where, "tenant = ?") {
+		index = "conversations_resolution_tenant"
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT created_at, pack, modalities, resolved_at - created_at
-		FROM conversations INDEXED BY conversations_resolution
+		FROM conversations INDEXED BY `+index+`
 		WHERE resolved_at IS NOT NULL AND `+where+` ORDER BY resolved_at - created_at`, args...)
 	if err != nil {
 		return err
