@@ -84,3 +84,18 @@ func TestStageResultConformance(t *testing.T) {
 		return s
 	})
 }
+
+func TestOrderConformance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a PostgreSQL server; skipped with -short")
+	}
+	srv := pgtest.Start(t)
+	storetest.RunOrders(t, func(t *testing.T) store.Store {
+		s, err := postgres.Open(context.Background(), srv.SchemaDSN(t, storetest.Name(t)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}

@@ -24,3 +24,5 @@ func TestConformance(t *testing.T) {
 }
 
 func TestStageResultConformance(t *testing.T) { storetest.RunStageResults(t, openTest) }
+
+func TestOrderConformance(t *testing.T) { storetest.RunOrders(t, openTest) }
