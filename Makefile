@@ -25,7 +25,7 @@ setup:
 build:
 	$(GO) build -o $(BIN) ./cmd/parley
 	mkdir -p $(EDGE)
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(EDGE)/parley.wasm ./edge/wasm
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(EDGE)/parley.wasm ./cmd/parley-edge
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(EDGE)/wasm_exec.js
 
 models: build

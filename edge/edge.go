@@ -1,5 +1,5 @@
 // Package edge is the first recognition that runs on the customer's device: the same pure-Go
-// stages as the server, compiled to WebAssembly (edge/wasm) for the web chat. A check photo is
+// stages as the server, compiled to WebAssembly (cmd/parley-edge) for the web chat. A check photo is
 // judged before upload, so retake advice appears at once and an unreadable photo never leaves the
 // device; a readable one is cropped to the document and compressed to what reading needs. During a
 // video call faces are read on the device (Face) and only the expression scores (with a small,

@@ -31,7 +31,7 @@ import (
 func startEdgeServer(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s", "-o", filepath.Join(dir, "parley.wasm"), "../../edge/wasm")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s", "-o", filepath.Join(dir, "parley.wasm"), "../../cmd/parley-edge")
 	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the edge WebAssembly: %v\n%s", err, out)

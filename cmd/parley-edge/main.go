@@ -1,7 +1,7 @@
 //go:build js && wasm
 
-// Command wasm is the edge stages for the browser: it registers globalThis.parleyEdge with
-// judgePhoto(Uint8Array) -> {report, upload: Uint8Array|null, quality, raw_bytes},
+// Command parley-edge is the edge stages (package edge) for the browser, built with GOOS=js
+// GOARCH=wasm: it registers globalThis.parleyEdge with judgePhoto(Uint8Array) -> {report, upload: Uint8Array|null, quality, raw_bytes},
 // loadFace(dir) and expression(rgba, width, height) -> [{box, score, expression}],
 // speechStart(rate), speechWrite(Int16Array) and speechFlush() -> {segments, sent, raw} (each
 // segment with its prosody), prosody(Int16Array, rate) -> {value, confidence, speech_s}, and waits.
