@@ -1,10 +1,12 @@
 //go:build js && wasm
 
 // Command parley-edge is the edge stages (package edge) for the browser, built with GOOS=js
-// GOARCH=wasm: it registers globalThis.parleyEdge with judgePhoto(Uint8Array) -> {report, upload: Uint8Array|null, quality, raw_bytes},
+// GOARCH=wasm. It registers globalThis.parleyEdge with
+// judgePhoto(Uint8Array) -> {report, upload: Uint8Array|null, quality, raw_bytes},
 // loadFace(dir) and expression(rgba, width, height) -> [{box, score, expression}],
-// speechStart(rate), speechWrite(Int16Array) and speechFlush() -> {segments, sent, raw} (each
-// segment with its prosody), prosody(Int16Array, rate) -> {value, confidence, speech_s}, and waits.
+// speechStart(rate), speechWrite(Int16Array) and speechFlush() -> {segments, sent, raw,
+// speaking_ms} (each segment with its prosody), prosody(Int16Array, rate) -> {value, confidence,
+// speech_s}, and waits.
 package main
 
 import (
