@@ -81,8 +81,8 @@ func TestOrders(t *testing.T) {
 	if code, _ := f.json("GET", "/v1/orders/o_nope", nil); code != 404 {
 		t.Fatalf("unknown order: %d", code)
 	}
-	if raw, err := os.ReadFile(filepath.Join(f.cfg.DataDir, "orders.jsonl")); err != nil || !bytes.Contains(raw, []byte("WL-0505")) {
-		t.Fatalf("orders not kept on disk: %v", err)
+	if _, err := os.Stat(filepath.Join(f.cfg.DataDir, "orders.jsonl")); !os.IsNotExist(err) {
+		t.Fatalf("orders written to the data directory, not the store: %v", err)
 	}
 }
 
@@ -313,9 +313,9 @@ func TestOrdersSurviveARestart(t *testing.T) {
 		}
 		id = out["id"].(string)
 	})
-	// A crash while the next order was being written leaves half a line.
+	// An orders file of an older version, whose last line a crash cut short, is imported.
 	path := filepath.Join(dir, "orders.jsonl")
-	fh, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	fh, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,26 +46,33 @@ type Order struct {
 	CreatedAt      time.Time   `json:"created_at"`
 }
 
-// orderBook keeps placed orders in memory and appends each to DataDir/orders.jsonl. The orders
-// already in the file are read back on first use, so orders and the stock they took survive a
-// restart.
+// orderBook keeps placed orders and the stock they took in the store, shared by every node. An
+// orders file an older version kept in the data directory (orders.jsonl) is imported on first
+// use and renamed orders.jsonl.imported; importing again is harmless (known orders are skipped).
 type orderBook struct {
-	mu     sync.Mutex
-	path   string
-	orders map[string]*Order
-	// taken counts the units ordered per pack and SKU, against the pack's stock.
-	taken map[string]int
-	// loadErr is why the file could not be read back; every later call reports it.
+	mu   sync.Mutex
+	path string
+	st   store.Orders
+	// done is set once the orders file is imported (or there was none).
+	done bool
+	// loadErr is why the orders file could not be imported; every later call reports it.
 	loadErr error
 }
 
-// load reads the orders written before, once; the caller holds b.mu.
-func (b *orderBook) load() error {
-	if b.orders != nil || b.loadErr != nil {
+// load imports the orders file once; the caller holds b.mu.
+func (b *orderBook) load(ctx context.Context) error {
+	if b.st == nil {
+		return errors.New("server: orders: the store keeps no orders")
+	}
+	if b.done || b.loadErr != nil {
 		return b.loadErr
 	}
 	raw, err := os.ReadFile(b.path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	if errors.Is(err, os.ErrNotExist) {
+		b.done = true
+		return nil
+	}
+	if err != nil {
 		b.loadErr = fmt.Errorf("server: orders: %w", err)
 		return b.loadErr
 	}
@@ -73,14 +81,33 @@ func (b *orderBook) load() error {
 		b.loadErr = fmt.Errorf("server: orders: %s: %w", b.path, err)
 		return b.loadErr
 	}
-	b.orders, b.taken = map[string]*Order{}, map[string]int{}
 	for _, o := range list {
-		b.orders[o.ID] = o
-		for _, l := range o.Lines {
-			b.taken[o.Pack+"/"+l.SKU] += l.Qty
+		po, err := placed(o)
+		if err == nil {
+			err = b.st.PlaceOrder(ctx, po, nil) // their stock was taken when they were placed
+		}
+		if err != nil && !errors.Is(err, store.ErrDuplicate) {
+			return fmt.Errorf("server: orders: import %s from %s: %w", o.ID, b.path, err)
 		}
 	}
+	if err := os.Rename(b.path, b.path+".imported"); err != nil {
+		return fmt.Errorf("server: orders: imported %s but cannot rename it: %w", b.path, err)
+	}
+	b.done = true
 	return nil
+}
+
+// placed is an order as the store keeps it.
+func placed(o *Order) (*store.PlacedOrder, error) {
+	body, err := json.Marshal(o)
+	if err != nil {
+		return nil, err
+	}
+	po := &store.PlacedOrder{ID: o.ID, Pack: o.Pack, ConversationID: o.ConversationID, Body: body, CreatedAt: o.CreatedAt}
+	for _, l := range o.Lines {
+		po.Lines = append(po.Lines, store.StockLine{SKU: l.SKU, Qty: l.Qty})
+	}
+	return po, nil
 }
 
 // ErrBadOrders is returned for an orders file with a line that is not an order.
@@ -113,50 +140,63 @@ func ReadOrders(raw []byte) ([]*Order, error) {
 	return out, nil
 }
 
-func (b *orderBook) place(o *Order) error {
+// place stores o and takes its units from stock (the pack's stock per SKU); store.ErrOutOfStock
+// when another order took them first.
+func (b *orderBook) place(ctx context.Context, o *Order, stock map[string]int) error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if err := b.load(); err != nil {
-		return err
-	}
-	line, err := json.Marshal(o)
+	err := b.load(ctx)
+	b.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(b.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	po, err := placed(o)
 	if err != nil {
-		return fmt.Errorf("server: orders: %w", err)
+		return err
 	}
-	_, werr := f.Write(append(line, '\n'))
-	if err := errors.Join(werr, f.Close()); err != nil {
-		return fmt.Errorf("server: orders: %w", err)
-	}
-	b.orders[o.ID] = o
-	for _, l := range o.Lines {
-		b.taken[o.Pack+"/"+l.SKU] += l.Qty
-	}
-	return nil
+	return b.st.PlaceOrder(ctx, po, stock)
 }
 
 func (b *orderBook) get(id string) (*Order, bool, error) {
+	ctx := context.Background()
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if err := b.load(); err != nil {
+	err := b.load(ctx)
+	b.mu.Unlock()
+	if err != nil {
 		return nil, false, err
 	}
-	o, ok := b.orders[id]
-	return o, ok, nil
+	po, err := b.st.Order(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	o := &Order{}
+	if err := json.Unmarshal(po.Body, o); err != nil {
+		return nil, false, fmt.Errorf("server: order %s: %w", id, err)
+	}
+	return o, true, nil
 }
 
-// inStock returns what is left of a part; when the placed orders cannot be read back it counts
-// none as left, so nothing is sold twice.
-func (b *orderBook) inStock(pack string, p kb.Part) int {
+// taken returns the units ordered of each SKU of pack; when the orders cannot be read it reports
+// the error, and callers count nothing as left, so nothing is sold twice.
+func (b *orderBook) taken(ctx context.Context, pack string) (map[string]int, error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.load() != nil {
+	err := b.load(ctx)
+	b.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return b.st.StockTaken(ctx, pack)
+}
+
+// inStock returns what is left of a part, none when the orders cannot be read.
+func (b *orderBook) inStock(ctx context.Context, pack string, p kb.Part) int {
+	taken, err := b.taken(ctx, pack)
+	if err != nil {
 		return 0
 	}
-	return p.Stock - b.taken[pack+"/"+p.Number]
+	return p.Stock - taken[p.Number]
 }
 
 // handleOrder places a parts order: POST /v1/orders {pack, conversation_id?, model?, name,
@@ -199,6 +239,7 @@ func (s *Server) handleOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	o := &Order{ID: newID("o_"), Pack: p.Name, ConversationID: req.ConversationID, Model: req.Model,
 		Name: strings.TrimSpace(req.Name), Address: strings.TrimSpace(req.Address), Status: "placed", CreatedAt: s.now()}
+	stock := map[string]int{}
 	for _, it := range req.Items {
 		part, ok := p.Part(it.SKU)
 		if !ok {
@@ -209,14 +250,18 @@ func (s *Server) handleOrder(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, errorf(http.StatusBadRequest, "bad_order", fmt.Sprintf("quantity of %s must be 1 to %d", it.SKU, maxOrderQty)))
 			return
 		}
-		if s.orders.inStock(p.Name, part) < it.Qty {
+		if s.orders.inStock(r.Context(), p.Name, part) < it.Qty {
 			s.fail(w, r, errorf(http.StatusConflict, "out_of_stock", fmt.Sprintf("%s %s is out of stock", part.Name, part.Number)))
 			return
 		}
 		o.Lines = append(o.Lines, OrderLine{SKU: part.Number, Name: part.Name, Qty: it.Qty, Price: part.Price})
+		stock[part.Number] = part.Stock
 		o.Total += part.Price * float64(it.Qty)
 	}
-	if err := s.orders.place(o); err != nil {
+	if err := s.orders.place(r.Context(), o, stock); errors.Is(err, store.ErrOutOfStock) {
+		s.fail(w, r, errorf(http.StatusConflict, "out_of_stock", "a part of the order was sold meanwhile: "+err.Error()))
+		return
+	} else if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -247,9 +292,14 @@ func (s *Server) partsJSON(w http.ResponseWriter, p *kb.Pack, numbers []string) 
 		Fits  []string `json:"fits"`
 	}
 	out := []line{}
+	taken, err := s.orders.taken(context.Background(), p.Name)
 	for _, n := range numbers {
 		if pt, ok := p.Part(strings.TrimSpace(n)); ok {
-			out = append(out, line{pt.Number, pt.Name, pt.Price, max(0, s.orders.inStock(p.Name, pt)), pt.Fits})
+			left := 0 // none when the orders cannot be read, so nothing is sold twice
+			if err == nil {
+				left = max(0, pt.Stock-taken[pt.Number])
+			}
+			out = append(out, line{pt.Number, pt.Name, pt.Price, left, pt.Fits})
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"pack": p.Name, "title": p.Title, "parts": out})

@@ -18,6 +18,8 @@ import (
 // events, metrics and action delivery.
 func (s *Server) conversations() (*conversation.Service, error) {
 	m := s.metrics
+	// Parts orders live in the store too, for every node (orders.go).
+	s.orders.st, _ = s.store.(store.Orders)
 	cfg := conversation.Config{
 		Store: s.store, Blobs: s.blobs, Packs: s.packs, Pipeline: s.pipeline, Engine: s.engine,
 		Log: s.log, Now: s.opts.Now, Limits: s.cfg.Limits, TurnTimeout: s.cfg.TurnTimeout,
