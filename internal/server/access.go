@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -295,17 +296,48 @@ func (s *Server) scope(r *http.Request, p *principal) (string, error) {
 		}
 		return o.ConversationID, nil
 	case r.Method == http.MethodPost && strings.HasSuffix(r.Pattern, "/v1/orders"):
-		id, err := peekConversationID(r)
+		id, err := peekField(r, "conversation_id")
 		if err != nil || id == "" {
 			return "", nil // the handler reports a malformed body
 		}
 		return id, mine(id)
 	case strings.HasSuffix(r.Pattern, "/v1/chat/completions"):
+		if t := s.cfg.Tenants[p.Tenant]; len(t.Packs) > 0 {
+			model, err := peekField(r, "model")
+			if err == nil && !s.cfg.Tenants.AllowsPack(p.Tenant, strings.TrimPrefix(model, "parley-")) {
+				return "", errorf(http.StatusNotFound, "model_not_found", fmt.Sprintf("no model %q for this tenant: GET /v1/models lists the packs", model))
+			}
+		}
 		if id := r.Header.Get(ConversationHeader); id != "" {
 			return id, mine(id)
 		}
+	case r.PathValue("pack") != "" || r.PathValue("model") != "":
+		pack := r.PathValue("pack")
+		if pack == "" {
+			pack = strings.TrimPrefix(r.PathValue("model"), "parley-")
+		}
+		if !s.cfg.Tenants.AllowsPack(p.Tenant, pack) {
+			return "", errorf(http.StatusNotFound, "not_found", "no such pack")
+		}
 	}
 	return "", nil
+}
+
+// peekField reads one string field of a JSON body and puts the body back.
+func peekField(r *http.Request, field string) (string, error) {
+	body, err := io.ReadAll(r.Body)
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	var v map[string]json.RawMessage
+	if err := json.Unmarshal(body, &v); err != nil {
+		return "", err
+	}
+	var out string
+	err = json.Unmarshal(v[field], &out)
+	return out, err
 }
 
 // audited reports whether a request is a staff action for the audit trail: everything a signed-in
@@ -316,23 +348,6 @@ func audited(p *principal, l level, r *http.Request) bool {
 		return false
 	}
 	return !(r.Method == http.MethodGet && (r.URL.Path == "/v1/handoffs" || r.URL.Path == "/v1/auth/session"))
-}
-
-// peekConversationID reads the conversation_id of a JSON body and puts the body back.
-func peekConversationID(r *http.Request) (string, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	r.Body.Close()
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	var v struct {
-		ConversationID string `json:"conversation_id"`
-	}
-	if err := json.Unmarshal(body, &v); err != nil {
-		return "", err
-	}
-	return v.ConversationID, nil
 }
 
 // audit records a staff action; tools and the open API leave no record.

@@ -374,3 +374,34 @@ func newFixtureWith(t *testing.T, dataDir string, opts server.Options, change fu
 	}
 	return &fixture{t: t, srv: srv, http: hs, cfg: cfg, router: router}
 }
+
+// TestTenantPacks limits acme to the appliances pack: the other packs are refused to it (and to it
+// only) when starting a conversation, through the OpenAI-compatible endpoint and for pack files.
+func TestTenantPacks(t *testing.T) {
+	dir := t.TempDir()
+	cs := credentials(t, dir)
+	acme, globex := newKey(t, cs, "acme", store.KeyPublishable), newKey(t, cs, "globex", store.KeyPublishable)
+	f := newFixtureWith(t, dir, server.Options{}, func(c *config.Config) {
+		c.Tenants = config.Tenants{"acme": {Packs: []string{"appliances"}}}
+	})
+	chat := map[string]any{"model": "bank", "messages": []map[string]string{{"role": "user", "content": "hi"}}}
+	for _, tc := range []struct {
+		name, method, path, key string
+		body                    any
+		want                    int
+	}{
+		{"allowed pack", "POST", "/v1/conversations", acme, map[string]string{"pack": "appliances"}, 201},
+		{"other pack", "POST", "/v1/conversations", acme, map[string]string{"pack": "bank"}, 400},
+		{"other tenant unrestricted", "POST", "/v1/conversations", globex, map[string]string{"pack": "bank"}, 201},
+		{"pack files", "GET", "/v1/packs/bank/parts?format=json", acme, nil, 404},
+		{"model", "GET", "/v1/models/bank", acme, nil, 404},
+		{"chat model", "POST", "/v1/chat/completions", acme, chat, 404},
+		{"chat model, other tenant", "POST", "/v1/chat/completions", globex, chat, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if code, body := f.call(tc.method, tc.path, tc.key, tc.body); code != tc.want {
+				t.Fatalf("%d, want %d: %s", code, tc.want, body)
+			}
+		})
+	}
+}
