@@ -236,6 +236,7 @@ func (s *Server) routes() {
 	api("GET /v1/auth/session", s.handleWhoAmI)
 	api("DELETE /v1/auth/session", s.handleSignOut)
 	admin("GET /v1/audit", s.handleAudit)
+	admin("DELETE /v1/conversations/{id}", s.handleErase)
 	m.HandleFunc("GET /edge/manifest.json", s.handleEdgeManifest)
 	m.HandleFunc("GET /edge/{name}", s.handleEdgeFile)
 	if s.opts.Live != nil {

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -403,5 +405,49 @@ func TestTenantPacks(t *testing.T) {
 				t.Fatalf("%d, want %d: %s", code, tc.want, body)
 			}
 		})
+	}
+}
+
+// TestEraseThroughAPI erases a conversation with a photo as the tenant's admin: the conversation
+// and its photo are gone, the photo another conversation also sent stays, and the audit trail says
+// who erased it.
+func TestEraseThroughAPI(t *testing.T) {
+	w := newTenantWorld(t)
+	f := w.f
+	// A second acme conversation sends the same photo: that blob must survive the erase.
+	code, body := f.call("POST", "/v1/conversations", w.acme, map[string]string{"pack": "appliances"})
+	if code != 201 {
+		t.Fatalf("%d %s", code, body)
+	}
+	var c struct{ ID string }
+	json.Unmarshal(body, &c)
+	mp, ct := multipartBody(t, nil, map[string][]byte{"image": insightPhoto(t)})
+	if code, body := f.call("POST", "/v1/conversations/"+c.ID+"/messages", w.acme, mp, "Content-Type", ct); code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	if code, _ := f.call("DELETE", "/v1/conversations/"+w.conv, w.acmePK, nil); code != 403 {
+		t.Fatalf("a publishable key erases: %d, want 403", code)
+	}
+	if code, body := f.call("DELETE", "/v1/conversations/"+w.conv, w.acme, nil); code != 200 || !bytes.Contains(body, []byte(`"blobs_deleted":0`)) {
+		t.Fatalf("erase (the shared photo stays): %d %s", code, body)
+	}
+	if code, _ := f.call("GET", "/v1/conversations/"+w.conv, w.acme, nil); code != 404 {
+		t.Fatalf("the erased conversation: %d, want 404", code)
+	}
+	if code, _ := f.call("GET", "/v1/blobs/"+w.blob, w.acme, nil); code != 200 {
+		t.Fatalf("the photo the other conversation still uses: %d, want 200", code)
+	}
+	if code, body := f.call("DELETE", "/v1/conversations/"+c.ID, w.acme, nil); code != 200 || !bytes.Contains(body, []byte(`"blobs_deleted":1`)) {
+		t.Fatalf("erase of the last conversation with the photo: %d %s", code, body)
+	}
+	if code, _ := f.call("GET", "/v1/blobs/"+w.blob, w.acme, nil); code != 404 {
+		t.Fatalf("the photo after both erases: %d, want 404", code)
+	}
+	if _, err := os.Stat(filepath.Join(f.cfg.DataDir, "blobs", w.blob[:2], w.blob[2:4], w.blob)); !os.IsNotExist(err) {
+		t.Fatalf("the photo's file is still on disk: %v", err)
+	}
+	_, body = f.call("GET", "/v1/audit?conversation="+w.conv, w.acme, nil)
+	if !bytes.Contains(body, []byte(`"action":"erase"`)) {
+		t.Fatalf("no audit record of the erase: %s", body)
 	}
 }

@@ -182,6 +182,7 @@ func noConv(w *tenantWorld) string { return w.conv }
 var crossCases = map[string]crossCase{
 	"POST /v1/conversations":               {call: jsonCall("POST", "/v1/conversations", func(*tenantWorld) any { return map[string]string{"pack": "bank"} }), want: 201},
 	"GET /v1/conversations/{id}":           {call: simple("GET", "/v1/conversations/{id}"), want: 404},
+	"DELETE /v1/conversations/{id}":        {call: simple("DELETE", "/v1/conversations/{id}"), want: 404, staff: true},
 	"POST /v1/conversations/{id}/messages": {call: jsonCall("POST", "/v1/conversations/{id}/messages", func(*tenantWorld) any { return map[string]string{"text": "hi"} }), want: 404},
 	"GET /v1/conversations/{id}/events":    {call: simple("GET", "/v1/conversations/{id}/events"), want: 404},
 	"GET /v1/conversations/{id}/live":      {call: simple("GET", "/v1/conversations/{id}/live"), want: 404},
