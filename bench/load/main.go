@@ -1,11 +1,15 @@
 // Command load holds many concurrent conversations against running Parley servers and prints the
-// latency percentiles and throughput of text turns. Given several servers (nodes on one database),
+// latency percentiles and throughput of their turns, per kind: text, and with -voice and -photo
+// given, a share of voice notes and check photos (mixed media; with workers configured these go
+// through perception jobs). Given several servers (nodes on one database),
 // each conversation's turns go round-robin across them, so every turn may land on another node
 // than the last. Afterwards it checks that every acknowledged message is stored, and from each
 // server's /metrics it reports the server CPU time per turn.
 //
 //	go run ./bench/load --server http://127.0.0.1:8080 --conversations 1000 --duration 20s
 //	go run ./bench/load --server http://10.0.0.11:8080,http://10.0.0.12:8080 --think 1s
+//	go run ./bench/load --server A,B --think 1s --voice yes.wav --voice-share 0.05 \
+//	    --photo check.jpg --photo-share 0.02 --worker-metrics http://127.0.0.1:9101
 package main
 
 import (
@@ -16,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"os/signal"
@@ -41,7 +46,28 @@ func main() {
 	think := flag.Duration("think", 0, "mean pause between a customer's messages (jittered ±50%, starts staggered)")
 	pack := flag.String("pack", "bank", "knowledge pack")
 	sticky := flag.Bool("sticky", false, "send each conversation to one server instead of round-robin per turn")
+	voicePath := flag.String("voice", "", "a voice note (WAV) to send as a share of the turns")
+	voiceShare := flag.Float64("voice-share", 0.05, "share of turns that send the voice note (with -voice)")
+	photoPath := flag.String("photo", "", "a check photo (JPEG or PNG) to send as a share of the turns")
+	photoShare := flag.Float64("photo-share", 0.02, "share of turns that send the photo (with -photo)")
+	workerMetrics := flag.String("worker-metrics", "", "workers' metrics URLs, comma-separated, to count their CPU too")
 	flag.Parse()
+	voice, err := mediaBody(*voicePath, "audio", "note.wav")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(2)
+	}
+	photo, err := mediaBody(*photoPath, "image", "check.jpg")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(2)
+	}
+	if voice == nil {
+		*voiceShare = 0
+	}
+	if photo == nil {
+		*photoShare = 0
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *convs, MaxConnsPerHost: *convs}, Timeout: 30 * time.Second}
@@ -65,71 +91,105 @@ func main() {
 	defer cancel()
 	var (
 		mu        sync.Mutex
-		latencies []time.Duration
-		errors    int
+		latencies = map[string][]time.Duration{}
+		errs      = map[string]int{}
 		wg        sync.WaitGroup
 		acked     = make([]int, len(ids)) // acknowledged turns per conversation
 	)
-	cpu0 := cpuSeconds(client, servers)
+	var workers []string
+	if *workerMetrics != "" {
+		workers = strings.Split(*workerMetrics, ",")
+	}
+	cpu0, wcpu0 := cpuSeconds(client, servers), cpuSeconds(client, workers)
 	start := time.Now()
 	for i, id := range ids {
 		wg.Add(1)
 		go func(i int, id string) {
 			defer wg.Done()
-			var mine []time.Duration
-			bad := 0
+			mine := map[string][]time.Duration{}
+			bad := map[string]int{}
 			rng := rand.New(rand.NewPCG(uint64(i), 7))
 			if *think > 0 { // customers do not all start typing at the same instant
 				time.Sleep(time.Duration(rng.Int64N(int64(*think))))
 			}
-			for n := i; ctx.Err() == nil; n++ {
-				body, _ := json.Marshal(map[string]string{"text": texts[n%len(texts)]})
+			// send posts one turn and records it under kind.
+			send := func(n int, kind string, body []byte, ctype string) {
 				t0 := time.Now()
 				node := servers[n%len(servers)]
 				if *sticky {
 					node = servers[i%len(servers)]
 				}
 				req, _ := http.NewRequestWithContext(ctx, "POST", node+"/v1/conversations/"+id+"/messages", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Content-Type", ctype)
 				resp, err := client.Do(req)
 				if err != nil {
 					if ctx.Err() == nil {
-						bad++
+						bad[kind]++
 					}
-					continue
+					return
 				}
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode != 200 {
-					bad++
-					continue
+					bad[kind]++
+					return
 				}
-				mine = append(mine, time.Since(t0))
+				mine[kind] = append(mine[kind], time.Since(t0))
 				acked[i]++
+			}
+			text := func(s string) []byte { b, _ := json.Marshal(map[string]string{"text": s}); return b }
+			for n := i; ctx.Err() == nil; n++ {
+				switch r := rng.Float64(); {
+				case r < *voiceShare:
+					send(n, "voice", voice.data, voice.ctype)
+				case r < *voiceShare+*photoShare:
+					// a photo is read as a check where the customer asked to deposit one
+					send(n, "text", text("I want to deposit a check"), "application/json")
+					n++
+					send(n, "photo", photo.data, photo.ctype)
+				default:
+					send(n, "text", text(texts[n%len(texts)]), "application/json")
+				}
 				if *think > 0 {
 					time.Sleep(*think/2 + time.Duration(rng.Int64N(int64(*think))))
 				}
 			}
 			mu.Lock()
-			latencies = append(latencies, mine...)
-			errors += bad
+			for k, l := range mine {
+				latencies[k] = append(latencies[k], l...)
+			}
+			for k, n := range bad {
+				errs[k] += n
+			}
 			mu.Unlock()
 		}(i, id)
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu := cpuSeconds(client, servers) - cpu0
-	sort.Slice(latencies, func(a, b int) bool { return latencies[a] < latencies[b] })
-	pct := func(p float64) time.Duration {
-		if len(latencies) == 0 {
-			return 0
+	cpu, wcpu := cpuSeconds(client, servers)-cpu0, cpuSeconds(client, workers)-wcpu0
+	turns, errors := 0, 0
+	for _, k := range []string{"text", "voice", "photo"} {
+		l := latencies[k]
+		if len(l) == 0 && errs[k] == 0 {
+			continue
 		}
-		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]
+		turns += len(l)
+		errors += errs[k]
+		sort.Slice(l, func(a, b int) bool { return l[a] < l[b] })
+		pct := func(p float64) time.Duration {
+			if len(l) == 0 {
+				return 0
+			}
+			return l[min(len(l)-1, int(p*float64(len(l))))]
+		}
+		fmt.Printf("%-5s turns=%d errors=%d p50=%s p90=%s p99=%s\n", k, len(l), errs[k], pct(0.5), pct(0.9), pct(0.99))
 	}
-	fmt.Printf("conversations=%d turns=%d errors=%d elapsed=%s\n", *convs, len(latencies), errors, elapsed.Round(time.Millisecond))
-	fmt.Printf("p50=%s p90=%s p99=%s turns/s=%.0f\n", pct(0.5), pct(0.9), pct(0.99), float64(len(latencies))/elapsed.Seconds())
-	if len(latencies) > 0 && cpu > 0 {
-		fmt.Printf("nodes=%d server_cpu=%.1fs cpu_per_turn=%.0fus\n", len(servers), cpu, cpu/float64(len(latencies))*1e6)
+	fmt.Printf("conversations=%d turns=%d errors=%d elapsed=%s turns/s=%.0f\n", *convs, turns, errors, elapsed.Round(time.Millisecond), float64(turns)/elapsed.Seconds())
+	if turns > 0 && cpu > 0 {
+		fmt.Printf("nodes=%d server_cpu=%.1fs cpu_per_turn=%.0fus\n", len(servers), cpu, cpu/float64(turns)*1e6)
+	}
+	if len(workers) > 0 {
+		fmt.Printf("workers=%d worker_cpu=%.1fs\n", len(workers), wcpu)
 	}
 	lost := 0
 	for i, id := range ids {
@@ -147,6 +207,34 @@ func main() {
 	if errors > 0 || lost > 0 {
 		os.Exit(1)
 	}
+}
+
+// media is a prepared multipart body with one file.
+type media struct {
+	data  []byte
+	ctype string
+}
+
+// mediaBody reads path into a multipart form with the file in field; nil for an empty path.
+func mediaBody(path, field, name string) (*media, error) {
+	if path == "" {
+		return nil, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, err := mw.CreateFormFile(field, name)
+	if err != nil {
+		return nil, err
+	}
+	fw.Write(raw)
+	if err := mw.Close(); err != nil {
+		return nil, err
+	}
+	return &media{data: buf.Bytes(), ctype: mw.FormDataContentType()}, nil
 }
 
 // cpuSeconds sums process_cpu_seconds_total over the servers' /metrics.
