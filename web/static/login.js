@@ -6,7 +6,8 @@ const $ = (id) => document.getElementById(id);
 /** next is where to go after signing in: a page of this site only. */
 function next() {
   const n = new URLSearchParams(location.search).get('next') || 'agent.html';
-  return n.startsWith('/') && !n.startsWith('//') ? n : 'agent.html';
+  // Only a path of this site: not //host or /\host, which browsers read as another site.
+  return /^\/(?![\/\\])/.test(n) ? n : 'agent.html';
 }
 
 $('login').addEventListener('submit', async (e) => {
