@@ -466,3 +466,55 @@ func maskValue(v any) any {
 	}
 	return v
 }
+
+// tenantPacks lists only the packs the caller's tenant may use in a listing's list field (packs or
+// data), each named by key (name or id); tenants without a pack list see every pack.
+func (s *Server) tenantPacks(list, key string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := principalOf(r.Context())
+		if len(s.cfg.Tenants[p.Tenant].Packs) == 0 {
+			h(w, r)
+			return
+		}
+		rec := &recorder{header: http.Header{}, status: http.StatusOK}
+		h(rec, r)
+		var body map[string]any
+		if rec.status != http.StatusOK || json.Unmarshal(rec.body.Bytes(), &body) != nil {
+			copyHeader(w.Header(), rec.header)
+			w.WriteHeader(rec.status)
+			w.Write(rec.body.Bytes())
+			return
+		}
+		items, _ := body[list].([]any)
+		kept := []any{}
+		for _, it := range items {
+			if m, ok := it.(map[string]any); ok {
+				if name, _ := m[key].(string); s.cfg.Tenants.AllowsPack(p.Tenant, name) {
+					kept = append(kept, it)
+				}
+			}
+		}
+		body[list] = kept
+		if d, ok := body["default"].(string); ok && !s.cfg.Tenants.AllowsPack(p.Tenant, d) {
+			body["default"] = s.cfg.Tenants[p.Tenant].Packs[0]
+		}
+		writeJSON(w, http.StatusOK, body)
+	}
+}
+
+// recorder keeps a handler's response for tenantPacks to filter.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *recorder) WriteHeader(status int)      { r.status = status }
+
+func copyHeader(dst, src http.Header) {
+	for k, v := range src {
+		dst[k] = v
+	}
+}

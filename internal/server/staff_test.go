@@ -406,6 +406,26 @@ func TestTenantPacks(t *testing.T) {
 			}
 		})
 	}
+	for _, tc := range []struct {
+		path, list, key string
+	}{{"/v1/packs", "packs", "name"}, {"/v1/models", "data", "id"}} {
+		names := func(key string) []string {
+			_, body := f.call("GET", tc.path, key, nil)
+			var v map[string][]map[string]any
+			json.Unmarshal(body, &v)
+			var out []string
+			for _, it := range v[tc.list] {
+				out = append(out, it[tc.key].(string))
+			}
+			return out
+		}
+		if got := names(acme); strings.Join(got, ",") != "appliances" {
+			t.Errorf("acme's %s: %v, want only appliances", tc.path, got)
+		}
+		if got := names(globex); len(got) < 3 {
+			t.Errorf("globex's %s: %v, want every pack", tc.path, got)
+		}
+	}
 }
 
 // TestEraseThroughAPI erases a conversation with a photo as the tenant's admin: the conversation
