@@ -39,6 +39,7 @@ export function el(tag, attrs = {}, ...children) {
     if (k === 'text') n.textContent = v;
     else if (k === 'class') n.className = v;
     else if (k === 'dataset') Object.assign(n.dataset, v);
+    else if (k === 'style') n.style.cssText = v; // through the CSSOM: the CSP refuses style attributes
     else if (k.startsWith('on')) n.addEventListener(k.slice(2), v);
     else n.setAttribute(k, v === true ? '' : v);
   }
