@@ -471,3 +471,34 @@ func TestEraseThroughAPI(t *testing.T) {
 		t.Fatalf("no audit record of the erase: %s", body)
 	}
 }
+
+// TestConfiguredAPIKey keeps the api_key setting working as a secret key of the default tenant,
+// beside keys made with parley keys.
+func TestConfiguredAPIKey(t *testing.T) {
+	dir := t.TempDir()
+	cs := credentials(t, dir)
+	other := newKey(t, cs, "acme", store.KeySecret)
+	f := newFixtureWith(t, dir, server.Options{}, func(c *config.Config) { c.APIKey = "the-old-shared-api-key-of-this-install" })
+	if code, _ := f.call("POST", "/v1/conversations", "", map[string]string{}); code != 401 {
+		t.Fatalf("no key: %d, want 401", code)
+	}
+	if code, _ := f.call("POST", "/v1/conversations", "the-wrong-key", map[string]string{}); code != 401 {
+		t.Fatalf("a wrong key: %d, want 401", code)
+	}
+	code, body := f.call("POST", "/v1/conversations", "the-old-shared-api-key-of-this-install", map[string]string{"pack": "bank"})
+	if code != 201 {
+		t.Fatalf("api_key: %d %s", code, body)
+	}
+	var c struct{ ID string }
+	json.Unmarshal(body, &c)
+	if code, body := f.call("GET", "/v1/handoffs", "the-old-shared-api-key-of-this-install", nil); code != 200 {
+		t.Fatalf("api_key on a staff API: %d %s", code, body)
+	}
+	_, body = f.call("GET", "/v1/conversations/"+c.ID, "the-old-shared-api-key-of-this-install", nil)
+	if !bytes.Contains(body, []byte(`"tenant":"default"`)) {
+		t.Fatalf("api_key's conversation is not the default tenant's: %s", body)
+	}
+	if code, _ := f.call("GET", "/v1/conversations/"+c.ID, other, nil); code != 404 {
+		t.Fatalf("another tenant's key on the default tenant's conversation: %d, want 404", code)
+	}
+}
