@@ -16,11 +16,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -93,6 +95,7 @@ func main() {
 		mu        sync.Mutex
 		latencies = map[string][]time.Duration{}
 		errs      = map[string]int{}
+		why       = map[string]int{} // errors by kind and cause
 		wg        sync.WaitGroup
 		acked     = make([]int, len(ids)) // acknowledged turns per conversation
 	)
@@ -107,7 +110,7 @@ func main() {
 		go func(i int, id string) {
 			defer wg.Done()
 			mine := map[string][]time.Duration{}
-			bad := map[string]int{}
+			bad, cause := map[string]int{}, map[string]int{}
 			rng := rand.New(rand.NewPCG(uint64(i), 7))
 			if *think > 0 { // customers do not all start typing at the same instant
 				time.Sleep(time.Duration(rng.Int64N(int64(*think))))
@@ -125,6 +128,7 @@ func main() {
 				if err != nil {
 					if ctx.Err() == nil {
 						bad[kind]++
+						cause[kind+": "+errorCause(err)]++
 					}
 					return
 				}
@@ -132,6 +136,7 @@ func main() {
 				resp.Body.Close()
 				if resp.StatusCode != 200 {
 					bad[kind]++
+					cause[kind+": "+resp.Status]++
 					return
 				}
 				mine[kind] = append(mine[kind], time.Since(t0))
@@ -160,6 +165,9 @@ func main() {
 			}
 			for k, n := range bad {
 				errs[k] += n
+			}
+			for k, n := range cause {
+				why[k] += n
 			}
 			mu.Unlock()
 		}(i, id)
@@ -191,6 +199,9 @@ func main() {
 	if len(workers) > 0 {
 		fmt.Printf("workers=%d worker_cpu=%.1fs\n", len(workers), wcpu)
 	}
+	for k, n := range why {
+		fmt.Printf("error %s: %d\n", k, n)
+	}
 	lost := 0
 	for i, id := range ids {
 		n, err := storedMessages(client, servers[i%len(servers)], id)
@@ -207,6 +218,19 @@ func main() {
 	if errors > 0 || lost > 0 {
 		os.Exit(1)
 	}
+}
+
+// errorCause names a transport error briefly (a timeout, a refused connection).
+func errorCause(err error) string {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "client timeout"
+	}
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		msg = msg[i+2:]
+	}
+	return msg
 }
 
 // media is a prepared multipart body with one file.
