@@ -24,6 +24,9 @@ const (
 	SessionCookie = "parley_session"
 	CSRFCookie    = "parley_csrf"
 	CSRFHeader    = "X-CSRF-Token"
+	// KeyCookie carries a publishable key for the customer web chat, whose requests (event
+	// streams, images) cannot all send an Authorization header.
+	KeyCookie = "parley_key"
 )
 
 // sessionTokenBytes is the entropy of session and CSRF tokens (43 base64 characters).

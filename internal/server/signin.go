@@ -17,6 +17,10 @@ var staffPages = map[string]bool{"/agent.html": true, "/dashboard.html": true, "
 // pages serves the web clients, sending anonymous visitors of the staff pages to the sign-in page.
 func (s *Server) pages(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if key := r.URL.Query().Get("key"); key != "" && (r.URL.Path == "/" || r.URL.Path == "/index.html") {
+			s.keyCookie(w, r, key)
+			return
+		}
 		if staffPages[r.URL.Path] {
 			p, err := s.authenticate(r)
 			if err != nil || !p.allows(staffAPI) {
@@ -33,6 +37,28 @@ func (s *Server) pages(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// keyCookie answers /?key=pk_...: a valid publishable key is kept in a cookie for the web chat's
+// requests, and the browser goes on to the page without the key in its address.
+func (s *Server) keyCookie(w http.ResponseWriter, r *http.Request, key string) {
+	if s.access.keys == nil {
+		s.fail(w, r, errUnauthorized)
+		return
+	}
+	k, err := s.access.keys.Check(r.Context(), key)
+	if err != nil || k.Kind != store.KeyPublishable {
+		s.fail(w, r, errorf(http.StatusUnauthorized, "unauthorized", "the web chat takes a valid publishable key (pk_...)"))
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: auth.KeyCookie, Value: key, Path: "/", MaxAge: 30 * 24 * 3600,
+		HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteStrictMode})
+	q := r.URL.Query()
+	q.Del("key")
+	u := *r.URL
+	u.RawQuery = q.Encode()
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
 }
 
 // secureCookies reports whether the request came over HTTPS (directly or through a proxy that says

@@ -502,3 +502,55 @@ func TestConfiguredAPIKey(t *testing.T) {
 		t.Fatalf("another tenant's key on the default tenant's conversation: %d, want 404", code)
 	}
 }
+
+// TestWebChatKeyCookie opens the web chat with a publishable key in its address: the key moves into
+// an HttpOnly cookie, which then carries the chat's API calls (the customer API only); a secret key
+// is refused there.
+func TestWebChatKeyCookie(t *testing.T) {
+	dir := t.TempDir()
+	cs := credentials(t, dir)
+	pk, sk := newKey(t, cs, "acme", store.KeyPublishable), newKey(t, cs, "acme", store.KeySecret)
+	f := newFixture(t, dir, server.Options{})
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Get(f.http.URL + "/?key=" + sk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 || len(resp.Cookies()) != 0 {
+		t.Fatalf("a secret key in the address: %d %v", resp.StatusCode, resp.Cookies())
+	}
+	resp, err = noRedirect.Get(f.http.URL + "/?pack=bank&key=" + pk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/?pack=bank" {
+		t.Fatalf("the key is not taken out of the address: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var cookie *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == auth.KeyCookie {
+			cookie = c
+		}
+	}
+	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("key cookie %+v", cookie)
+	}
+	send := func(method, path string, c *http.Cookie) int {
+		req, _ := http.NewRequest(method, f.http.URL+path, strings.NewReader(`{"pack":"bank"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.AddCookie(c)
+		code, _ := f.do(req)
+		return code
+	}
+	if code := send("POST", "/v1/conversations", cookie); code != 201 {
+		t.Fatalf("the chat with its key cookie: %d", code)
+	}
+	if code := send("GET", "/v1/handoffs", cookie); code != 403 {
+		t.Fatalf("the chat's cookie on a staff API: %d, want 403", code)
+	}
+	if code := send("GET", "/v1/handoffs", &http.Cookie{Name: auth.KeyCookie, Value: sk}); code != 401 {
+		t.Fatalf("a secret key as the chat's cookie: %d, want 401", code)
+	}
+}

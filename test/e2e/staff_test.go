@@ -24,7 +24,8 @@ import (
 )
 
 // TestStaffPagesInChromium runs staff.mjs: the agent console and dashboard refuse anonymous access
-// and work after an agent signs in, with the customer's card number masked.
+// and work after an agent signs in, with the customer's card number masked; the customer web chat
+// works with the tenant's publishable key.
 func TestStaffPagesInChromium(t *testing.T) {
 	env := newBrowserEnv(t)
 	dir := t.TempDir()
@@ -83,7 +84,7 @@ func TestStaffPagesInChromium(t *testing.T) {
 	cmd := exec.CommandContext(ctx, env.node, filepath.Join(env.scripts, "staff.mjs"))
 	cmd.Dir = env.scripts
 	cmd.Env = append(os.Environ(), "PARLEY_URL="+hs.URL, "PARLEY_CHROMIUM="+env.chromium, "PARLEY_SCREENSHOTS="+env.shots,
-		"EMAIL="+email, "PASSWORD="+password, "CONV="+conv, "CARD="+card)
+		"EMAIL="+email, "PASSWORD="+password, "CONV="+conv, "CARD="+card, "PK="+key)
 	cmd.WaitDelay = 5 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -86,6 +86,22 @@ try {
   await page.goto(base + '/agent.html');
   await page.waitForSelector('#login', { timeout: WAIT });
   if (!page.url().includes('/login.html')) fail('after signing out the console opened');
+
+  // The customer web chat on this keyed install: opened with the tenant's publishable key, which
+  // moves into a cookie, it talks as usual; without the key the API refuses it.
+  const customer = await browser.newContext({ viewport: { width: 420, height: 800 } });
+  const chat = await customer.newPage();
+  chat.on('pageerror', (e) => errors.push(e.message));
+  const bare = await chat.request.post(base + '/v1/conversations', { data: {} });
+  if (bare.status() !== 401) fail(`the customer API without a key: ${bare.status()}`);
+  await chat.goto(base + '/?key=' + process.env.PK);
+  if (new URL(chat.url()).searchParams.has('key')) fail('the key stays in the address: ' + chat.url());
+  await chat.waitForSelector('body[data-ready=true]', { timeout: WAIT });
+  await chat.fill('#text', 'I lost my card');
+  await chat.press('#text', 'Enter');
+  await chat.waitForFunction(() => document.querySelectorAll('li.msg.bot[data-reply-for]').length > 0, null, { timeout: WAIT });
+  log('web chat with the publishable key:', (await chat.locator('li.msg.bot[data-reply-for]').first().innerText()).replace(/\s+/g, ' ').slice(0, 80));
+  await shot(chat, 'chat');
   if (errors.length) fail('page errors: ' + errors.join('; '));
   log('ok');
 } catch (e) {
