@@ -39,6 +39,8 @@ func TestString(t *testing.T) {
 		{"spoken", "it is four one one one one one one one one one one one", "it is ••••1111"},
 		{"spoken mixed case and commas", "Nine, eight, seven, six, five, four, three, two", "••••5432"},
 		{"spoken with oh", "one two three oh four five six seven eight", "••••5678"},
+		{"spoken double and triple", "four double one triple two three four five", "••••2345"},
+		{"double without a digit ends the run", "one two three four double trouble", "one two three four double trouble"},
 		{"short spoken stays", "one two three four", "one two three four"},
 		{"words stay", "I have one question about two of my accounts", "I have one question about two of my accounts"},
 		{"empty", "", ""},

@@ -1,5 +1,7 @@
 package redact
 
+import "strings"
+
 // digitWords are the words a customer (or a speech recogniser) uses for single digits.
 var digitWords = map[string]byte{
 	"zero": '0', "oh": '0', "o": '0', "nought": '0',
@@ -22,25 +24,19 @@ func mayBeSpoken(s string) bool {
 	return vowels >= MinDigits && spaces >= MinDigits-1
 }
 
-// findSpoken finds runs of at least MinDigits digit words (or single digits) separated by
-// spaces, commas or dashes: "four one one one one one one one one one one one".
+// findSpoken finds runs of at least MinDigits spoken digits (digit words, single written digits,
+// "double four", "triple nine") separated by spaces, commas or dashes:
+// "four one one one one one one one one one one one".
 func findSpoken(s string) []Match {
 	var ms []Match
-	type word struct {
-		start, end int
-		digit      byte
-	}
-	var run []word
+	var digits []byte
+	start, end, words, repeat := -1, 0, 0, 0
 	flush := func() {
 		// A run made only of written digits is findDigits' business.
-		if len(run) >= MinDigits && hasWord(run, func(w word) bool { return w.end-w.start > 1 }) {
-			digits := make([]byte, len(run))
-			for i, w := range run {
-				digits[i] = w.digit
-			}
-			ms = append(ms, Match{Start: run[0].start, End: run[len(run)-1].end, Kind: Spoken, Digits: string(digits)})
+		if len(digits) >= MinDigits && words > 0 {
+			ms = append(ms, Match{Start: start, End: end, Kind: Spoken, Digits: string(digits)})
 		}
-		run = run[:0]
+		digits, start, words, repeat = digits[:0], -1, 0, 0
 	}
 	i := 0
 	for i < len(s) {
@@ -57,11 +53,25 @@ func findSpoken(s string) []Match {
 		for j < len(s) && (isLetter(s[j]) || isDigit(s[j])) {
 			j++
 		}
-		d, ok := wordDigit(s[i:j])
-		if !ok {
-			flush()
+		tok := s[i:j]
+		if n := repeatWord(tok); n > 0 && repeat == 0 {
+			if start < 0 {
+				start = i
+			}
+			repeat = n
+		} else if d, ok := wordDigit(tok); ok {
+			if start < 0 {
+				start = i
+			}
+			for range max(repeat, 1) {
+				digits = append(digits, d)
+			}
+			if len(tok) > 1 || repeat > 0 {
+				words++
+			}
+			end, repeat = j, 0
 		} else {
-			run = append(run, word{i, j, d})
+			flush()
 		}
 		i = j
 	}
@@ -69,13 +79,15 @@ func findSpoken(s string) []Match {
 	return ms
 }
 
-func hasWord[T any](ws []T, f func(T) bool) bool {
-	for _, w := range ws {
-		if f(w) {
-			return true
-		}
+// repeatWord reads "double" as 2 and "triple" as 3, anything else as 0.
+func repeatWord(tok string) int {
+	switch {
+	case strings.EqualFold(tok, "double"):
+		return 2
+	case strings.EqualFold(tok, "triple"):
+		return 3
 	}
-	return false
+	return 0
 }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
