@@ -64,8 +64,9 @@ func DefaultHardening() Hardening {
 	return Hardening{
 		Log: Log{Level: "info", Format: "json"},
 		Guard: Guard{
-			Key:          Rate{PerSecond: 20, Burst: 40},
-			Address:      Rate{PerSecond: 50, Burst: 100},
+			// A key is shared by every customer of a company's widget: its bucket is the larger.
+			Key:          Rate{PerSecond: 200, Burst: 400},
+			Address:      Rate{PerSecond: 100, Burst: 200},
 			LiveCalls:    50,
 			MessageParts: 10,
 			Idle:         10 * time.Minute,
