@@ -219,3 +219,25 @@ func FuzzString(f *testing.F) {
 		}
 	})
 }
+
+func FuzzJSON(f *testing.F) {
+	for _, s := range []string{`{"a":"4111 1111 1111 1111","n":123456789012}`, `[1,2.5,"x",null,true]`, `"12345678"`, `{"a":`, `1e30`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		out, err := JSON([]byte(doc))
+		if err != nil {
+			if json.Valid([]byte(doc)) && !strings.Contains(err.Error(), "more than one") {
+				t.Fatalf("JSON(%q) refused a valid document: %v", doc, err)
+			}
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("JSON(%q) = %q is not JSON", doc, out)
+		}
+		again, err := JSON(out)
+		if err != nil || !bytes.Equal(again, out) {
+			t.Fatalf("JSON not stable: %q -> %q -> %q (%v)", doc, out, again, err)
+		}
+	})
+}

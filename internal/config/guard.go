@@ -108,6 +108,9 @@ func ParseRate(s string) (Rate, error) {
 	if err != nil || p < 0 || p > 1e6 {
 		return Rate{}, fmt.Errorf("rate %q: want off, N or N:BURST", s)
 	}
+	if p == 0 {
+		return Rate{}, nil
+	}
 	b := int(2*p + 0.5)
 	if hasBurst {
 		if b, err = strconv.Atoi(burst); err != nil || b < 1 {

@@ -88,3 +88,18 @@ func FuzzParseOrigin(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseRate(f *testing.F) {
+	for _, s := range []string{"off", "0", "10", "2.5:7", "x", "1:0", "1e400"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseRate(s)
+		if err != nil {
+			return
+		}
+		if r.PerSecond < 0 || r.PerSecond > 0 && r.Burst < 1 || r.PerSecond == 0 && r.Burst != 0 {
+			t.Fatalf("ParseRate(%q) = %+v", s, r)
+		}
+	})
+}
