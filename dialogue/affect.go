@@ -70,7 +70,7 @@ func (s *State) UpdateAffect(obs []perception.Observation, confusedDialogue, fai
 		switch o.Kind {
 		case perception.KindAffectCue:
 			m := floatMap(o.Value)
-			if o.Source.Stage == faceStage {
+			if isFaceStage(o.Source.Stage) {
 				readings = append(readings, faceCueReading(o, m))
 				continue
 			}
@@ -143,7 +143,7 @@ func faceCueReading(o perception.Observation, m map[string]float64) affectReadin
 // hasFaceCues reports whether obs hold landmark cue evidence from a face stage.
 func hasFaceCues(obs []perception.Observation) bool {
 	for _, o := range obs {
-		if o.Kind == perception.KindAffectCue && o.Source.Stage == faceStage {
+		if o.Kind == perception.KindAffectCue && isFaceStage(o.Source.Stage) {
 			return true
 		}
 	}
@@ -225,6 +225,9 @@ func StyleFor(a Affect, turnsHigh int, now time.Time) Style {
 func isAudioStage(stage string) bool {
 	return strings.HasPrefix(stage, "audio.") || strings.HasPrefix(stage, "edge.audio.")
 }
+
+// isFaceStage reports the face stage, on the server or on the device (edge.image.face).
+func isFaceStage(stage string) bool { return stage == faceStage || stage == "edge."+faceStage }
 
 // faceStage is the face stage's ID (perception/face.StageID), whose affect cues come from landmarks.
 const faceStage = "image.face"

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"image"
 	"syscall/js"
+	"time"
 
 	"github.com/parleyhq/parley/edge"
 )
@@ -27,8 +28,9 @@ func loadFace(_ js.Value, args []js.Value) any {
 	return js.Null()
 }
 
-// expression(rgba Uint8ClampedArray|Uint8Array, width, height) returns the faces of the frame with
-// their expression scores.
+// expression(rgba Uint8ClampedArray|Uint8Array, width, height, at_ms?) returns the faces of the
+// frame with their expression scores; with at_ms (the frame's time in a call) the largest face
+// also gets its landmark cues against the person's first seconds, when facemesh is loaded.
 func expression(_ js.Value, args []js.Value) any {
 	if faces == nil {
 		return map[string]any{"error": "call loadFace first"}
@@ -46,6 +48,12 @@ func expression(_ js.Value, args []js.Value) any {
 		src = js.Global().Get("Uint8Array").New(src.Get("buffer"), src.Get("byteOffset"), src.Get("length"))
 	}
 	js.CopyBytesToGo(img.Pix, src)
-	b, _ := json.Marshal(faces.Expressions(img))
+	var read []edge.FaceScore
+	if len(args) > 3 && args[3].Type() == js.TypeNumber {
+		read = faces.Read(img, time.Duration(args[3].Float()*float64(time.Millisecond)))
+	} else {
+		read = faces.Expressions(img)
+	}
+	b, _ := json.Marshal(read)
 	return js.Global().Get("JSON").Call("parse", string(b))
 }

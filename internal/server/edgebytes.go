@@ -180,7 +180,7 @@ func (s *Server) edgeAsset(name string) (*edgeAsset, error) {
 	kind, ok := edgeFiles[name]
 	dir := s.cfg.EdgeDir
 	if !ok {
-		if !slices.Contains(edge.FaceModels, name) || s.cfg.ModelDir == "" {
+		if !slices.Contains(edge.FaceModels, name) && !slices.Contains(edge.LandmarkModels, name) || s.cfg.ModelDir == "" {
 			return nil, os.ErrNotExist
 		}
 		kind, dir = "application/octet-stream", s.cfg.ModelDir
@@ -234,6 +234,16 @@ func (s *Server) handleEdgeManifest(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(models) == len(edge.FaceModels) {
 		out["face_models"] = models
+		// facemesh, when installed: the page reads the landmark cues too.
+		marks := map[string]any{}
+		for _, name := range edge.LandmarkModels {
+			if a, err := s.edgeAsset(name); err == nil {
+				marks[name] = map[string]any{"url": "/edge/" + name + "?v=" + a.hash, "bytes": len(a.data), "gzip_bytes": len(a.gz)}
+			}
+		}
+		if len(marks) == len(edge.LandmarkModels) {
+			out["landmark_models"] = marks
+		}
 	}
 	w.Header().Set("Cache-Control", "no-cache")
 	writeJSON(w, http.StatusOK, out)

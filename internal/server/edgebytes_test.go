@@ -142,6 +142,11 @@ func TestEdgeReportsProsodyThumbnailAndRawMedia(t *testing.T) {
 	if code != 200 || out["affect"].(map[string]any)["frustration"].(float64) <= 0 {
 		t.Fatalf("on-device prosody did not reach the affect: %d %v", code, out)
 	}
+	cue := map[string]any{"kind": "affect_cue", "confidence": 0.9, "text": "brows lowered for 3 s", "value": map[string]float64{"confusion": 0.8, "frustration": 0.2, "brow_lower": 0.9}}
+	code, out = post(map[string]any{"observations": []any{cue}})
+	if code != 200 || out["affect"].(map[string]any)["confusion"].(float64) <= 0 || !strings.Contains(toJSON(out["affect"]), "brows lowered") {
+		t.Fatalf("on-device facial cues did not reach the affect: %d %v", code, out)
+	}
 	video := map[string]any{"kind": "video", "sent": 200, "raw": 30000}
 	code, out = post(map[string]any{"thumbnail": thumbnailJPEG(t, 96, 72), "bytes": []any{video}})
 	if code != 200 || !strings.HasPrefix(fmt.Sprint(out["thumbnail"]), "/v1/blobs/") {
@@ -174,6 +179,7 @@ func TestEdgeReportsProsodyThumbnailAndRawMedia(t *testing.T) {
 		{"large thumbnail", map[string]any{"thumbnail": thumbnailJPEG(t, 320, 240)}, 400},
 		{"thumbnail not JPEG", map[string]any{"thumbnail": base64.StdEncoding.EncodeToString([]byte("GIF89a"))}, 400},
 		{"unknown prosody", map[string]any{"observations": []any{map[string]any{"kind": "prosody", "value": map[string]float64{"shouting": 1}}}}, 400},
+		{"unknown cue", map[string]any{"observations": []any{map[string]any{"kind": "affect_cue", "value": map[string]float64{"smirk": 1}}}}, 400},
 		{"prosody out of range", map[string]any{"observations": []any{map[string]any{"kind": "prosody", "value": map[string]float64{"pause_ratio": 3}}}}, 400},
 	} {
 		if code, out := post(tc.body); code != tc.code {

@@ -37,13 +37,15 @@ type edgeBytes struct {
 	Raw  int64  `json:"raw"`
 }
 
-// edgeObservation is one on-device reading: expression scores of the largest face (emotion) or
-// how a speech segment was said (prosody).
+// edgeObservation is one on-device reading: expression scores of the largest face (emotion), its
+// landmark cues (affect_cue) or how a speech segment was said (prosody).
 type edgeObservation struct {
 	Kind       string             `json:"kind"` // emotion or prosody
 	Value      map[string]float64 `json:"value"`
 	Confidence float64            `json:"confidence"`
 	OffsetMS   int64              `json:"offset_ms"`
+	// Text says what moved, for facial cues ("brows lowered for 2 s"); at most 80 characters.
+	Text string `json:"text,omitempty"`
 	// Uploaded says the segment a prosody reading measured went up too; the server's own
 	// prosody stage then reads it, so the device's reading is evidence without an affect pull.
 	Uploaded bool `json:"uploaded,omitempty"`
@@ -169,8 +171,8 @@ func edgeObservations(id string, in []edgeObservation) ([]perception.Observation
 		bad := func(why string) error {
 			return errorf(http.StatusBadRequest, "invalid_observation", fmt.Sprintf("observations[%d]: %s", i, why))
 		}
-		if !(o.Confidence >= 0 && o.Confidence <= 1) || o.OffsetMS < 0 {
-			return nil, bad("confidence must be in [0, 1] and offset_ms >= 0")
+		if !(o.Confidence >= 0 && o.Confidence <= 1) || o.OffsetMS < 0 || len(o.Text) > 80 {
+			return nil, bad("confidence must be in [0, 1], offset_ms >= 0 and text at most 80 characters")
 		}
 		at := time.Duration(o.OffsetMS) * time.Millisecond
 		src := perception.Source{MessageID: "live:" + id, Start: at, End: at}
@@ -191,8 +193,18 @@ func edgeObservations(id string, in []edgeObservation) ([]perception.Observation
 				obs = append(obs, perception.Observation{Kind: perception.KindAffectCue, Value: map[string]float64{"frustration": x},
 					Confidence: o.Confidence * 0.8, Text: "loud, fast, high-pitched speech (on the device)", Source: src})
 			}
+		case perception.KindAffectCue:
+			if err := validCues(o.Value); err != nil {
+				return nil, bad(err.Error())
+			}
+			src.Modality, src.Stage = media.ModVideo, EdgeStage+"."+face.StageID
+			text := "on-device facial cues"
+			if o.Text != "" {
+				text = o.Text
+			}
+			obs = append(obs, perception.Observation{Kind: perception.KindAffectCue, Value: o.Value, Confidence: o.Confidence, Text: text, Source: src})
 		default:
-			return nil, bad(fmt.Sprintf("kind %q: want emotion or prosody", o.Kind))
+			return nil, bad(fmt.Sprintf("kind %q: want emotion, affect_cue or prosody", o.Kind))
 		}
 	}
 	return obs, nil
@@ -209,6 +221,24 @@ func validScores(v map[string]float64) error {
 		}
 		if !(p >= 0 && p <= 1) {
 			return fmt.Errorf("score %s=%v is outside [0, 1]", k, p)
+		}
+	}
+	return nil
+}
+
+// validCues checks facial cue scores: confusion, frustration and the face stage's cue names,
+// each in [0, 1].
+func validCues(v map[string]float64) error {
+	if len(v) == 0 {
+		return fmt.Errorf("value needs the cue scores")
+	}
+	known := []string{"confusion", "frustration", face.CueBrowLower, face.CueBrowRaise, face.CueLipPress, face.CueHeadTilt, face.CueGazeAway}
+	for k, x := range v {
+		if !slices.Contains(known, k) {
+			return fmt.Errorf("unknown cue %q", k)
+		}
+		if !(x >= 0 && x <= 1) {
+			return fmt.Errorf("cue %s=%v is outside [0, 1]", k, x)
 		}
 	}
 	return nil

@@ -82,7 +82,9 @@ export function loadFace() {
     const edge = await loadEdge();
     if (!edge || !manifest || !manifest.face_models) return null;
     const files = new Map();
-    await Promise.all(Object.entries(manifest.face_models).map(async ([name, f]) => {
+    // facemesh (landmark cues) comes along when the server has it
+    const wanted = { ...manifest.face_models, ...(manifest.landmark_models || {}) };
+    await Promise.all(Object.entries(wanted).map(async ([name, f]) => {
       const r = await fetch(f.url);
       if (!r.ok) throw new Error(name + ': ' + r.status);
       files.set('/models/' + name, new Uint8Array(await r.arrayBuffer()));
@@ -121,14 +123,14 @@ export async function judgeCheckPhotos(files, conversationID) {
 
 /**
  * faceReporter scores camera frames on the device and sends only the expression scores of the
- * largest face (when they changed, at most every 2 s, else every 5 s) and a JPEG thumbnail of
- * 96 pixels (its longer side) every 20 s, with the bytes sent against what the JPEG frames of the server path would
+ * largest face and its landmark cues when facemesh is loaded (when they changed, at most every
+ * 3 s, else every 5 s) and a JPEG thumbnail of 96 pixels (its longer side) every 30 s, with the bytes sent against what the JPEG frames of the server path would
  * have cost: under 2 kbit/s against about 1.5 Mbit/s of 720p video. The report goes over the live
  * socket when `send` is given (else POST /edge); the server's answer says whether it still needs
  * the frames (raw_media.video), and frame(video) then returns false so the caller sends them too,
  * as it does when the device cannot score.
  */
-export function faceReporter(edge, conversationID, { minEvery = 2000, every = 5000, thumbEvery = 20000, send = null } = {}) {
+export function faceReporter(edge, conversationID, { minEvery = 3000, every = 5000, thumbEvery = 30000, send = null } = {}) {
   const canvas = document.createElement('canvas');
   const g = canvas.getContext('2d', { willReadFrequently: true });
   const thumb = document.createElement('canvas');
@@ -155,7 +157,7 @@ export function faceReporter(edge, conversationID, { minEvery = 2000, every = 50
       const now = performance.now();
       if (now - lastScore < 1000) return !state.needVideo;
       lastScore = now;
-      const faces = edge.expression(g.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
+      const faces = edge.expression(g.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height, now - started);
       if (!Array.isArray(faces)) return false;
       const f = faces[0];
       const value = f ? Object.fromEntries(Object.entries(f.expression).map(([k, v]) => [k, Math.round(v * 100) / 100]).filter(([, v]) => v > 0)) : null;
@@ -163,7 +165,17 @@ export function faceReporter(edge, conversationID, { minEvery = 2000, every = 50
       if (!due) return !state.needVideo;
       lastSent = now;
       sentScores = value;
-      const report = { observations: f ? [{ kind: 'emotion', confidence: Math.round(Math.min(1, f.score) * 100) / 100, value, offset_ms: Math.round(now - started) }] : [] };
+      const at = Math.round(now - started);
+      const conf = f ? Math.round(Math.min(1, f.score) * 100) / 100 : 0;
+      const report = { observations: f ? [{ kind: 'emotion', confidence: conf, value, offset_ms: at }] : [] };
+      if (f && f.cues) {
+        // the landmark cues: confusion and frustration, and the cues that moved
+        const cues = Object.fromEntries(Object.entries(f.cues).map(([k, v]) => [k, Math.round(v * 100) / 100])
+          .filter(([k, v]) => v > 0 || k === 'confusion' || k === 'frustration'));
+        const cue = { kind: 'affect_cue', confidence: conf, value: cues, offset_ms: at };
+        if (f.cue_text) cue.text = f.cue_text;
+        report.observations.push(cue);
+      }
       if (now - lastThumb >= thumbEvery) {
         lastThumb = now;
         const k = 96 / Math.max(canvas.width, canvas.height);

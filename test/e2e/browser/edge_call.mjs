@@ -1,10 +1,10 @@
 // A video call with on-device expressions: the fake camera (FAKE_VIDEO) plays a face, the chat reads
 // it with the edge WebAssembly and sends only scores and a small thumbnail over the live socket.
 // Prints the conversation, the frame counter and every message the page sent on the socket in one
-// thumbnail period (WINDOW_MS, default 20 s) from the first report: its type, bytes and time.
+// thumbnail period (WINDOW_MS, default 30 s) from the first report: its type, bytes and time.
 import { chromium } from 'playwright-core';
 
-const windowMS = Number(process.env.WINDOW_MS || 20000);
+const windowMS = Number(process.env.WINDOW_MS || 30000);
 const browser = await chromium.launch({ executablePath: process.env.PARLEY_CHROMIUM || '/usr/bin/chromium', headless: true,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
     '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${process.env.FAKE_VIDEO}`] });

@@ -1,7 +1,7 @@
 // On-device expressions in Chromium with a fake camera (FAKE_VIDEO): the page loads the edge
 // WebAssembly and the face models, reads frames of the camera, scores them with the WebAssembly and
 // prints, per frame, the lossless PNG of the pixels it scored, the scores, and the bytes a live call
-// would send up (the scores as JSON, a 96-pixel thumbnail every 20 s) against the raw frame.
+// would send up (the scores as JSON, a 96-pixel thumbnail every 30 s) against the raw frame.
 import { chromium } from 'playwright-core';
 
 const browser = await chromium.launch({ executablePath: process.env.PARLEY_CHROMIUM || '/usr/bin/chromium', headless: true,
@@ -39,7 +39,10 @@ try {
       const report = JSON.stringify({ type: 'edge', report: { observations: (faces || []).slice(0, 1).map((f) => ({ kind: 'emotion',
         confidence: Math.round(Math.min(1, f.score) * 100) / 100,
         value: Object.fromEntries(Object.entries(f.expression).map(([k, v]) => [k, Math.round(v * 100) / 100]).filter(([, v]) => v > 0)),
-        offset_ms: 123456 + 1000 * i })), bytes: [{ kind: 'video', sent: 180, raw: 123456 }] } });
+        offset_ms: 123456 + 1000 * i })).concat([{ kind: 'affect_cue', confidence: 0.93, offset_ms: 123456 + 1000 * i, text: 'brows lowered for 12 s',
+        // the landmark cues at their largest: every cue moved
+        value: { confusion: 0.44, frustration: 0.12, brow_lower: 0.55, brow_raise: 0.21, lip_press: 0.33, head_tilt: 0.8, gaze_away: 0.14 } }]),
+        bytes: [{ kind: 'video', sent: 180, raw: 123456 }] } });
       frames.push({ ms, faces, png: btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join('')), report_bytes: report.length });
       await new Promise((r) => setTimeout(r, 150));
     }
