@@ -84,7 +84,9 @@ type away struct {
 	fail  bool
 }
 
-func (a *away) Takes(_ context.Context, s perception.Stage, _ media.Item) bool { return s.Name() == a.take }
+func (a *away) Takes(_ context.Context, s perception.Stage, _ media.Item) bool {
+	return s.Name() == a.take
+}
 func (a *away) Run(ctx context.Context, s perception.Stage, items []media.Item, e perception.Expectation) ([]perception.Observation, error) {
 	a.calls++
 	a.items += len(items)
