@@ -247,16 +247,16 @@ func TestEdgeVideoCallSendsScores(t *testing.T) {
 		RawVideo     string  `json:"raw_video"`
 		WindowMS     float64 `json:"window_ms"`
 		Sent         []struct {
-			Type      string
-			Bytes     int
-			Thumbnail bool
+			Type            string
+			Bytes           int
+			Thumbnail, Cues bool
 		}
 	}
 	if err := json.Unmarshal(raw, &out); err != nil || out.Conversation == "" {
 		t.Fatalf("%v: %s %s", err, raw, stderr.String())
 	}
 	// What the page sent in one thumbnail period: scores and a thumbnail, never a frame.
-	var up, reports, thumbs int
+	var up, reports, thumbs, cues int
 	for _, m := range out.Sent {
 		switch m.Type {
 		case "edge":
@@ -265,15 +265,21 @@ func TestEdgeVideoCallSendsScores(t *testing.T) {
 			if m.Thumbnail {
 				thumbs++
 			}
+			if m.Cues {
+				cues++
+			}
 		case "frame":
 			t.Errorf("a camera frame went up although the device read the face (%d bytes)", m.Bytes)
 		}
 	}
 	kbps := float64(up) * 8 / out.WindowMS // bytes per ms * 8 = kbit/s
-	t.Logf("%d frames read on the device; in %.0f s, %d reports (%d with a thumbnail) = %d bytes up: %.2f kbit/s (720p video: about 1500 kbit/s)",
-		out.Frames, out.WindowMS/1000, reports, thumbs, up, kbps)
+	t.Logf("%d frames read on the device; in %.0f s, %d reports (%d with a thumbnail, %d with landmark cues) = %d bytes up: %.2f kbit/s (720p video: about 1500 kbit/s)",
+		out.Frames, out.WindowMS/1000, reports, thumbs, cues, up, kbps)
 	if reports == 0 || thumbs == 0 || kbps > 2 {
 		t.Fatalf("live affect: %d reports, %d thumbnails, %.2f kbit/s up (want scores, a thumbnail, at most 2 kbit/s)", reports, thumbs, kbps)
+	}
+	if _, err := os.Stat(filepath.Join(modelDir(), edge.LandmarkModels[1])); err == nil && cues == 0 {
+		t.Errorf("facemesh is installed but no report carried landmark cues")
 	}
 	if out.RawVideo != "false" {
 		t.Errorf("the server asked for the frames of a clear face: raw_video %q", out.RawVideo)

@@ -19,7 +19,7 @@ try {
       let type = 'binary';
       if (typeof d === 'string') { try { type = JSON.parse(d).type; } catch { type = 'text'; } }
       sent.push({ type, bytes: typeof d === 'string' ? new TextEncoder().encode(d).length : d.byteLength, at: performance.now(),
-        thumbnail: typeof d === 'string' && d.includes('"thumbnail"') });
+        thumbnail: typeof d === 'string' && d.includes('"thumbnail"'), cues: typeof d === 'string' && d.includes('"affect_cue"') });
       return send.call(this, d);
     };
   });
