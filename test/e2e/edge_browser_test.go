@@ -211,11 +211,22 @@ func TestEdgeFaceInChromium(t *testing.T) {
 	}
 }
 
-// TestEdgeVideoCallSendsScores has the chat run a video call on a fake camera with the edge
-// WebAssembly: the server receives expression scores and a small thumbnail over the live socket
-// instead of frames, at most 2 kbit/s, counts the bytes against what the frames would have cost,
-// and does not ask for the frames of a clear face.
-func TestEdgeVideoCallSendsScores(t *testing.T) {
+// edgeCallOut is what edge_call.mjs prints.
+type edgeCallOut struct {
+	Conversation string
+	Frames       int
+	RawVideo     string  `json:"raw_video"`
+	WindowMS     float64 `json:"window_ms"`
+	Sent         []struct {
+		Type            string
+		Bytes           int
+		Thumbnail, Cues bool
+	}
+}
+
+// edgeCall runs edge_call.mjs (a video call on a fake camera showing a face) against a server
+// with the edge build; extra are environment settings for the script (PACK, MESSAGE, WINDOW_MS).
+func edgeCall(t *testing.T, extra ...string) (edgeCallOut, string) {
 	env := newBrowserEnv(t)
 	if _, err := edge.NewFace(modelDir()); err != nil {
 		t.Skipf("face models not installed: %v", err)
@@ -235,26 +246,26 @@ func TestEdgeVideoCallSendsScores(t *testing.T) {
 	cmd := exec.CommandContext(ctx, env.node, filepath.Join(env.scripts, "edge_call.mjs"))
 	cmd.Dir = env.scripts
 	cmd.Env = append(os.Environ(), "PARLEY_URL="+base, "PARLEY_CHROMIUM="+env.chromium, "FAKE_VIDEO="+cam)
+	cmd.Env = append(cmd.Env, extra...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	raw, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("edge_call.mjs: %v\n%s", err, stderr.String())
 	}
-	var out struct {
-		Conversation string
-		Frames       int
-		RawVideo     string  `json:"raw_video"`
-		WindowMS     float64 `json:"window_ms"`
-		Sent         []struct {
-			Type            string
-			Bytes           int
-			Thumbnail, Cues bool
-		}
-	}
+	var out edgeCallOut
 	if err := json.Unmarshal(raw, &out); err != nil || out.Conversation == "" {
 		t.Fatalf("%v: %s %s", err, raw, stderr.String())
 	}
+	return out, base
+}
+
+// TestEdgeVideoCallSendsScores has the chat run a video call on a fake camera with the edge
+// WebAssembly: the server receives expression scores and a small thumbnail over the live socket
+// instead of frames, at most 2 kbit/s, counts the bytes against what the frames would have cost,
+// and does not ask for the frames of a clear face.
+func TestEdgeVideoCallSendsScores(t *testing.T) {
+	out, base := edgeCall(t)
 	// What the page sent in one thumbnail period: scores and a thumbnail, never a frame.
 	var up, reports, thumbs, cues int
 	for _, m := range out.Sent {
@@ -292,6 +303,23 @@ func TestEdgeVideoCallSendsScores(t *testing.T) {
 		t.Fatalf("video bytes sent %d, raw %d", bytesUp.Sent, bytesUp.Raw)
 	}
 	t.Logf("server counted %d bytes received for %d bytes of frames (%.2f%%)", bytesUp.Sent, bytesUp.Raw, 100*float64(bytesUp.Sent)/float64(bytesUp.Raw))
+}
+
+// TestEdgeVideoCallSendsFramesWhenAsked: in a fault diagnosis, which reads the product's display
+// and lights from the video on the server, the server's answer to the device's first report asks
+// for the frames, and the device sends them.
+func TestEdgeVideoCallSendsFramesWhenAsked(t *testing.T) {
+	out, _ := edgeCall(t, "PACK=appliances", "MESSAGE=my washing machine stopped mid cycle", "WINDOW_MS=6000")
+	frames := 0
+	for _, m := range out.Sent {
+		if m.Type == "frame" {
+			frames++
+		}
+	}
+	if out.RawVideo != "true" || frames < 5 {
+		t.Fatalf("raw_video %q, %d frames sent in %.0f s", out.RawVideo, frames, out.WindowMS/1000)
+	}
+	t.Logf("the server asked for the video: %d frames sent in %.0f s", frames, out.WindowMS/1000)
 }
 
 func getJSON(t *testing.T, url string, v any) {

@@ -2,6 +2,7 @@
 // it with the edge WebAssembly and sends only scores and a small thumbnail over the live socket.
 // Prints the conversation, the frame counter and every message the page sent on the socket in one
 // thumbnail period (WINDOW_MS, default 30 s) from the first report: its type, bytes and time.
+// PACK and MESSAGE, when set, choose the pack and send a message before the camera starts.
 import { chromium } from 'playwright-core';
 
 const windowMS = Number(process.env.WINDOW_MS || 30000);
@@ -25,7 +26,13 @@ try {
   });
   await page.goto(process.env.PARLEY_URL + '/');
   await page.waitForSelector('body[data-ready="true"]');
-  await page.selectOption('#pack', 'bank');
+  await page.selectOption('#pack', process.env.PACK || 'bank');
+  if (process.env.MESSAGE) {
+    // a message first, so the conversation is in a flow when the camera starts
+    await page.fill('#text', process.env.MESSAGE);
+    await page.press('#text', 'Enter');
+    await page.locator('li.msg.bot').first().waitFor({ timeout: 60000 });
+  }
   await page.click('#cam');
   await page.waitForFunction(() => globalThis.__sent.some((m) => m.type === 'edge'), null, { timeout: 60000 });
   const first = await page.evaluate(() => globalThis.__sent.find((m) => m.type === 'edge').at);
