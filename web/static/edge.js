@@ -136,7 +136,7 @@ export function faceReporter(edge, conversationID, { minEvery = 3000, every = 50
   const thumb = document.createElement('canvas');
   const started = performance.now();
   let lastScore = -Infinity, lastSent = -Infinity, lastThumb = -Infinity;
-  let rawSince = 0;
+  let rawSince = 0, rawFrame = 0, lastRawAt = -Infinity;
   let sentScores = null;
   const state = { needVideo: false, reason: '', sent: 0, reports: 0 };
   const changed = (v) => !sentScores || Object.keys({ ...v, ...sentScores }).some((k) => Math.abs((v[k] || 0) - (sentScores[k] || 0)) >= 0.05);
@@ -152,9 +152,13 @@ export function faceReporter(edge, conversationID, { minEvery = 3000, every = 50
       canvas.width = Math.round(video.videoWidth * scale);
       canvas.height = Math.round(video.videoHeight * scale);
       g.drawImage(video, 0, 0, canvas.width, canvas.height);
-      // what the server path would have sent for this frame
-      rawSince += Math.round(canvas.toDataURL('image/jpeg', 0.75).length * 3 / 4);
+      // what the server path would have sent for this frame, measured on one frame every 5 s
       const now = performance.now();
+      if (now - lastRawAt >= 5000) {
+        lastRawAt = now;
+        rawFrame = Math.round(canvas.toDataURL('image/jpeg', 0.75).length * 3 / 4);
+      }
+      rawSince += rawFrame;
       if (now - lastScore < 1000) return !state.needVideo;
       lastScore = now;
       const faces = edge.expression(g.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height, now - started);
