@@ -9,12 +9,18 @@ import (
 	"time"
 )
 
-// FormatValue renders a slot value for a customer: amounts as money, dates spelled out.
+// FormatValue renders a slot value for a customer: amounts as money, dates spelled out, long
+// digit strings (card and account numbers) as their last four digits.
 func FormatValue(typ string, v any) string {
 	switch typ {
 	case "amount":
 		if f, ok := toFloat(v); ok {
 			return Money(f)
+		}
+	case "digits":
+		// A card or account number is never shown whole: its last four digits name it.
+		if s, ok := v.(string); ok && len(s) >= 8 && strings.Trim(s, "0123456789") == "" {
+			return s[len(s)-4:]
 		}
 	case "date":
 		if s, ok := v.(string); ok {
