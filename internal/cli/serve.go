@@ -77,7 +77,15 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	// The guard (request ids, access log, security headers, CORS, limits) is in front of everything.
-	hs := &http.Server{Handler: guard.Wrap(srv.Handler(), cfg, log), ReadHeaderTimeout: 10 * time.Second,
+	// CORS lists and live-call bounds are per tenant: the server names the tenant of a request.
+	g := guard.New(cfg, log)
+	g.TenantOf = func(r *http.Request) string {
+		if t := srv.TenantOf(r); t != "" {
+			return t
+		}
+		return guard.KeyOf(r)
+	}
+	hs := &http.Server{Handler: g.Handler(srv.Handler()), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	log.Info("parley serving", "addr", ln.Addr().String(), "data", cfg.DataDir, "stages", srv.Stages())
 	errc := make(chan error, 1)
