@@ -181,9 +181,9 @@ func renderCharts(p statsParams, v *statsView, edge map[string]any) string {
 	raw, _ := edge["raw"].(int64)
 	eb := chart.Bars{ID: "edge", Title: "Bytes sent up vs raw media", Format: bytesText, Bars: []chart.Bar{
 		{Label: "sent up", Value: f64(float64(sent))}, {Label: "raw media", Value: f64(float64(raw))}}}
-	edgeNote := "Since the server started; devices that read media on the device send features instead of pixels."
+	edgeNote := "Every conversation so far; devices that read media on the device send features instead of pixels."
 	if raw > 0 {
-		edgeNote = fmt.Sprintf("%.0f%% fewer bytes than the raw media, since the server started.", 100*(1-float64(sent)/float64(raw)))
+		edgeNote = fmt.Sprintf("%.0f%% fewer bytes than the raw media, over every conversation so far.", 100*(1-float64(sent)/float64(raw)))
 	}
 	figure("edge", eb.Title, edgeNote, eb.SVG(), "overall", eb.Points())
 	b.WriteString(`</div>`)
