@@ -40,7 +40,7 @@ func (s *Service) items(ctx context.Context, msg *store.Message) (items []media.
 					items = append(items, expanded...)
 					continue
 				}
-				s.log.Info("video not expanded", "message", msg.ID, "err", err)
+				s.log.InfoContext(ctx, "video not expanded", "message", msg.ID, "err", err)
 				unread = append(unread, &perception.StageError{Stage: "video", Part: it.Part, Err: err})
 			}
 		}

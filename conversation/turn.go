@@ -119,7 +119,7 @@ func (s *Service) turn(ctx context.Context, msg *store.Message, items []media.It
 			}
 			expect, perceived = e, true
 			for _, e := range errs {
-				s.log.Info("perception stage failed", "message", msg.ID, "err", e)
+				s.log.InfoContext(ctx, "perception stage failed", "message", msg.ID, "err", e)
 			}
 		}
 		ch := &Change{Snapshot: snap}
@@ -177,7 +177,7 @@ func (s *Service) respond(ctx context.Context, ch *Change, msg *store.Message, i
 	}
 	if s.wantsSpeech(items) {
 		if p, err := s.speak(ctx, out.Reply); err != nil {
-			s.log.Warn("speech synthesis failed", "err", err)
+			s.log.WarnContext(ctx, "speech synthesis failed", "err", err)
 		} else {
 			out.Reply.Parts = append(out.Reply.Parts, p)
 		}
@@ -258,7 +258,7 @@ func (s *Service) record(ctx context.Context, id string, a dialogue.Action) {
 		for _, st := range s.cfg.Pipeline.Stages() {
 			if r, ok := st.(perception.Recorder); ok && st.Name() == o.Source.Stage {
 				if err := r.Record(ctx, a.Type, o, id); err != nil {
-					s.log.Warn("record not kept", "stage", st.Name(), "action", a.Type, "err", err)
+					s.log.WarnContext(ctx, "record not kept", "stage", st.Name(), "action", a.Type, "err", err)
 				}
 			}
 		}

@@ -198,7 +198,7 @@ func Handler(t Turner, opts Options) http.Handler {
 			vc.PauseSilence = max(opts.PauseSilence-lookahead, 50*time.Millisecond)
 		}
 		if cls, err := newClassifier(); err != nil {
-			opts.Logger.Error("live: voice activity classifier, using the energy detector", "conversation", id, "err", err)
+			opts.Logger.ErrorContext(r.Context(), "live: voice activity classifier, using the energy detector", "conversation", id, "err", err)
 		} else {
 			vc.Classifier = cls
 		}
@@ -214,7 +214,7 @@ func Handler(t Turner, opts Options) http.Handler {
 			c.Close(websocket.StatusGoingAway, "server shutting down")
 		default:
 			if status == -1 {
-				opts.Logger.Debug("live: connection ended", "conversation", id, "err", err)
+				opts.Logger.DebugContext(r.Context(), "live: connection ended", "conversation", id, "err", err)
 			}
 			c.Close(websocket.StatusInternalError, "")
 		}

@@ -54,7 +54,7 @@ func (s *Server) dispatch(ctx context.Context, convID string, a dialogue.Action)
 		err = s.queue.Publish(ctx, actionsSubject, job)
 	}
 	if err != nil {
-		s.log.Error("action not queued", "conversation", convID, "action", a.Type, "err", err)
+		s.log.ErrorContext(ctx, "action not queued", "conversation", convID, "action", a.Type, "err", err)
 	}
 }
 

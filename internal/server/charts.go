@@ -27,7 +27,7 @@ func (s *Server) handleCharts(w http.ResponseWriter, r *http.Request) {
 	v := buildStatsView(p, st, s.metrics.stageQuantiles())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	fmt.Fprint(w, renderCharts(p, v, s.edgeTotals()))
+	fmt.Fprint(w, renderCharts(p, v, s.edgeTotals(r.Context())))
 }
 
 func pct(v float64) string { return fmt.Sprintf("%.0f%%", v*100) }

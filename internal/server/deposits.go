@@ -73,7 +73,7 @@ func (s *Server) shareDeposits(ctx context.Context, stages []perception.Stage) {
 func (s *Server) storedDocuments(ctx context.Context, id string) []perception.Observation {
 	msgs, err := s.store.Messages(ctx, id)
 	if err != nil {
-		s.log.Warn("documents not read", "conversation", id, "err", err)
+		s.log.WarnContext(ctx, "documents not read", "conversation", id, "err", err)
 		return nil
 	}
 	for i := len(msgs) - 1; i >= 0; i-- {

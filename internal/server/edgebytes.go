@@ -124,15 +124,15 @@ func (s *Server) conversationBytes(ctx context.Context, conv string) (byteCount,
 }
 
 // edgeTotals is the bytes section of GET /v1/stats: every conversation's counts summed.
-func (s *Server) edgeTotals() map[string]any {
+func (s *Server) edgeTotals(ctx context.Context) map[string]any {
 	e := s.edgeInit()
 	total, convs := byteCount{}, 0
 	if c := s.counters(); c != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
 		t, err := c.EdgeTotals(ctx)
 		if err != nil {
-			s.log.Warn("edge byte totals unavailable", "err", err)
+			s.log.WarnContext(ctx, "edge byte totals unavailable", "err", err)
 		}
 		for _, k := range t.Kinds {
 			total.add(k.Kind, k.Sent, k.Raw)

@@ -31,6 +31,6 @@ func (s *Server) handleErase(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.log.Info("conversation erased", "conversation", id, "by", p.actor(), "blobs", n)
+	s.log.InfoContext(r.Context(), "conversation erased", "conversation", id, "by", p.actor(), "blobs", n)
 	writeJSON(w, http.StatusOK, map[string]any{"erased": id, "blobs_deleted": n})
 }

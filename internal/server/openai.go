@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/dialogue"
+	"github.com/parleyhq/parley/internal/logging"
 	"github.com/parleyhq/parley/media"
 	"github.com/parleyhq/parley/store"
 )
@@ -235,11 +236,14 @@ func (s *Server) model(name string) map[string]any {
 	return map[string]any{"id": name, "object": "model", "created": 0, "owned_by": "parley", "title": p.Title}
 }
 
-// openaiFail writes an error in the OpenAI shape {error:{message,type,param,code}}.
+// openaiFail writes an error in the OpenAI shape {error:{message,type,param,code}}, with the
+// request's id added as request_id, as the standard error body carries it.
 func (s *Server) openaiFail(w http.ResponseWriter, r *http.Request, err error) {
 	ae := openaiError(err)
+	id := requestID(w, r)
 	if ae.status >= 500 {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		ctx := logging.WithRequestID(r.Context(), id)
+		s.log.ErrorContext(ctx, "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	typ := "invalid_request_error"
 	switch {
@@ -250,7 +254,7 @@ func (s *Server) openaiFail(w http.ResponseWriter, r *http.Request, err error) {
 	case ae.status >= 500:
 		typ = "server_error"
 	}
-	writeJSON(w, ae.status, map[string]any{"error": map[string]any{"message": ae.msg, "type": typ, "param": nil, "code": ae.code}})
+	writeJSON(w, ae.status, map[string]any{"error": map[string]any{"message": ae.msg, "type": typ, "param": nil, "code": ae.code, "request_id": id}})
 }
 
 // openaiError maps the endpoint's sentinel errors, then the server's, to statuses.

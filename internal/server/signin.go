@@ -89,7 +89,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	token, ss, u, err := s.access.staff.SignIn(r.Context(), req.Email, req.Password)
 	if errors.Is(err, auth.ErrSignIn) {
-		s.log.Info("staff sign-in refused", "client", r.RemoteAddr)
+		s.log.InfoContext(r.Context(), "staff sign-in refused", "client", r.RemoteAddr)
 		s.fail(w, r, errorf(http.StatusUnauthorized, "sign_in_failed", "wrong email or password"))
 		return
 	}

@@ -272,7 +272,7 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 		"median_resolution_secs":         st.Overall.MedianResolution,
 		"median_resolution_secs_by_pack": byPackRes,
 		"modality_mix":                   st.Parts,
-		"edge_bytes":                     s.edgeTotals(),
+		"edge_bytes":                     s.edgeTotals(r.Context()),
 		"range":                          v.Range,
 		"series":                         v.Series,
 		"packs":                          v.Packs,
