@@ -35,11 +35,25 @@ async function open(id, h = {}) {
   $('c-title').textContent = 'Conversation ' + id;
   $('detail').hidden = false;
   $('reply-status').textContent = '';
+  $('camera').hidden = true;
+  $('camera-img').removeAttribute('src');
   await loadConversation(id, h);
   loadQueue();
   if (events) events.close();
   events = new EventSource('/v1/conversations/' + encodeURIComponent(id) + '/events');
   for (const n of ['message', 'agent_reply', 'state']) events.addEventListener(n, () => loadConversation(id, h));
+  events.addEventListener('edge', (e) => showCamera(id, e.data));
+}
+
+// showCamera shows the thumbnail of the customer's camera that a live call's device sent (about
+// every 30 s, in the edge event), with the time it came.
+function showCamera(id, data) {
+  let url = '';
+  try { url = (JSON.parse(data) || {}).thumbnail || ''; } catch { return; }
+  if (current !== id || !url.startsWith('/v1/blobs/')) return;
+  $('camera-img').src = url;
+  $('camera-at').textContent = 'Camera at ' + new Date().toLocaleTimeString();
+  $('camera').hidden = false;
 }
 
 async function loadConversation(id, h) {
