@@ -130,6 +130,10 @@ type Retention interface {
 	// BlobReferenced reports whether a conversation of tenant references the blob (by a message
 	// part or a reply).
 	BlobReferenced(ctx context.Context, tenant, hash string) (bool, error)
+	// AddBlobRef records that the conversation references a blob outside its messages (a camera
+	// thumbnail a device sent), under ref in place of a message id, so the blob is served to the
+	// conversation's tenant and goes with the conversation's erase and retention.
+	AddBlobRef(ctx context.Context, conversationID, ref, hash string, at time.Time) error
 	// EraseConversation deletes the conversation with everything stored for it and returns the
 	// hashes of the blobs it referenced that no other message references any more; ErrNotFound
 	// when there is no such conversation.

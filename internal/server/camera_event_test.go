@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley/internal/server"
+	"github.com/parleyhq/parley/store"
 )
 
 // TestEdgeEventCarriesThumbnail follows a conversation's events as the agent console does: a
@@ -64,5 +67,41 @@ func TestEdgeEventCarriesThumbnail(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no edge event")
+	}
+}
+
+// TestThumbnailBelongsToConversation serves a device's camera thumbnail to the conversation's
+// tenant only, and erases it with the conversation.
+func TestThumbnailBelongsToConversation(t *testing.T) {
+	dir := t.TempDir()
+	cs := credentials(t, dir)
+	key, other := newKey(t, cs, "acme", store.KeySecret), newKey(t, cs, "globex", store.KeySecret)
+	f := newFixture(t, dir, server.Options{})
+	code, body := f.call("POST", "/v1/conversations", key, map[string]string{"pack": "bank"})
+	var conv struct{ ID string }
+	if code != 201 || json.Unmarshal(body, &conv) != nil {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	code, body = f.call("POST", "/v1/conversations/"+conv.ID+"/edge", key, map[string]any{"thumbnail": thumbnailJPEG(t, 96, 72)})
+	var out struct{ Thumbnail string }
+	if code != 200 || json.Unmarshal(body, &out) != nil || out.Thumbnail == "" {
+		t.Fatalf("edge report: %d %s", code, body)
+	}
+	if code, body := f.call("GET", out.Thumbnail, key, nil); code != 200 {
+		t.Fatalf("the tenant's own thumbnail: %d %s", code, body)
+	}
+	if code, _ := f.call("GET", out.Thumbnail, other, nil); code != 404 {
+		t.Fatalf("another tenant's thumbnail: %d, want 404", code)
+	}
+	hash := strings.TrimPrefix(out.Thumbnail, "/v1/blobs/")
+	file := filepath.Join(dir, "blobs", hash[:2], hash[2:4], hash)
+	if _, err := os.Stat(file); err != nil {
+		t.Fatalf("the thumbnail's file: %v", err)
+	}
+	if code, body := f.call("DELETE", "/v1/conversations/"+conv.ID, key, nil); code != 200 && code != 204 {
+		t.Fatalf("erase: %d %s", code, body)
+	}
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Fatalf("the thumbnail's file after erase: %v, want it gone", err)
 	}
 }

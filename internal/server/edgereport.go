@@ -18,6 +18,7 @@ import (
 	"github.com/parleyhq/parley/perception"
 	"github.com/parleyhq/parley/perception/face"
 	"github.com/parleyhq/parley/perception/prosody"
+	"github.com/parleyhq/parley/store"
 )
 
 // edgeReport is the body of POST /v1/conversations/{id}/edge and of a live "edge" message: what
@@ -142,6 +143,13 @@ func (s *Server) takeEdgeReport(ctx context.Context, id string, req edgeReport, 
 		ref, err := s.blobs.Put(ctx, bytes.NewReader(thumb), maxThumbnailBytes)
 		if err != nil {
 			return nil, err
+		}
+		// The thumbnail belongs to the conversation: served to its tenant, erased and expired
+		// with it.
+		if ret, ok := s.store.(store.Retention); ok {
+			if err := ret.AddBlobRef(ctx, id, "edge:thumbnail", ref.Hash, time.Now()); err != nil {
+				return nil, err
+			}
 		}
 		event["thumbnail"] = "/v1/blobs/" + ref.Hash
 		out["thumbnail"] = event["thumbnail"]

@@ -92,6 +92,20 @@ func addBlobRefs(ctx context.Context, tx pgx.Tx, conversation, message string, a
 	return nil
 }
 
+// AddBlobRef records that the conversation references hash under ref.
+func (p *Postgres) AddBlobRef(ctx context.Context, conversationID, ref, hash string, at time.Time) error {
+	if !store.ValidHash(hash) {
+		return fmt.Errorf("%w: blob hash %q", store.ErrBadValue, hash)
+	}
+	if err := p.begin(); err != nil {
+		return err
+	}
+	defer p.end()
+	_, err := p.pool.Exec(ctx, `INSERT INTO blob_refs (hash, message_id, conversation_id, created_at)
+		VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, strings.ToLower(hash), ref, conversationID, at)
+	return wrap(err, "record blob reference")
+}
+
 // SaveKey creates k or replaces the hash, rotation and revocation of the key with its ID.
 func (p *Postgres) SaveKey(ctx context.Context, k *store.Key) error {
 	if k.ID == "" || k.Tenant == "" || k.Hash == "" {

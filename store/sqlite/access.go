@@ -332,6 +332,16 @@ func (s *SQLite) Audit(ctx context.Context, f store.AuditFilter) ([]*store.Audit
 	return out, wrap(rows.Err(), "list audit")
 }
 
+// AddBlobRef records that the conversation references hash under ref.
+func (s *SQLite) AddBlobRef(ctx context.Context, conversationID, ref, hash string, at time.Time) error {
+	if !store.ValidHash(hash) {
+		return fmt.Errorf("%w: blob hash %q", store.ErrBadValue, hash)
+	}
+	return s.write(ctx, func(w *writer) error {
+		return w.addBlobRefs(conversationID, ref, at, []string{hash})
+	})
+}
+
 // BlobReferenced reports whether an unexpired message of tenant's conversations references hash.
 func (s *SQLite) BlobReferenced(ctx context.Context, tenant, hash string) (bool, error) {
 	if err := s.begin(); err != nil {

@@ -345,10 +345,18 @@ func testErase(t *testing.T, open func(t *testing.T) store.Store) {
 		t.Fatal(err)
 	}
 	addWithParts(t, s, "eb", 2, shared)
+	thumb := hashOf("e")
+	if err := ret.AddBlobRef(ctx, "ea", "edge:thumbnail", thumb, at(3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ret.AddBlobRef(ctx, "ea", "edge:thumbnail", "not-a-hash", at(3)); !errors.Is(err, store.ErrBadValue) {
+		t.Fatalf("AddBlobRef with a bad hash: %v, want ErrBadValue", err)
+	}
 	for _, tc := range []struct {
 		tenant, hash string
 		want         bool
 	}{{store.DefaultTenant, own, true}, {store.DefaultTenant, spoken, true}, {store.DefaultTenant, shared, true},
+		{store.DefaultTenant, thumb, true}, {"acme", thumb, false},
 		{"acme", shared, true}, {"acme", own, false}, {"acme", spoken, false}, {store.DefaultTenant, hashOf("d"), false}} {
 		got, err := ret.BlobReferenced(ctx, tc.tenant, tc.hash)
 		if err != nil {
@@ -363,7 +371,9 @@ func testErase(t *testing.T, open func(t *testing.T) store.Store) {
 		t.Fatal(err)
 	}
 	slices.Sort(orphans)
-	if want := []string{own, spoken}; !slices.Equal(orphans, want) {
+	want := []string{own, spoken, thumb}
+	slices.Sort(want)
+	if !slices.Equal(orphans, want) {
 		t.Fatalf("orphans = %v, want %v (the shared blob stays)", orphans, want)
 	}
 	if _, err := s.Conversation(ctx, "ea"); !errors.Is(err, store.ErrNotFound) {
