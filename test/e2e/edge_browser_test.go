@@ -339,19 +339,22 @@ func getJSON(t *testing.T, url string, v any) {
 }
 
 // TestEdgeLiveVoiceSendsOnlySpeech has the chat run a live voice call with the edge WebAssembly
-// on a fake microphone that speaks once and then stays silent: the device finds the speech, only
-// its segment goes up (far fewer bytes than the raw audio), the server answers it, and the
-// conversation's audio bytes are counted.
+// on a fake microphone that speaks once in a long silence: the device finds the speech, only its
+// segment goes up (far fewer bytes than the raw audio), the server answers it, and the
+// conversation's audio bytes are counted. The fake microphone loops its file from when the
+// device opens, so a window as long as the file holds the utterance once, however late the page
+// starts listening on a loaded machine.
 func TestEdgeLiveVoiceSendsOnlySpeech(t *testing.T) {
 	env := newBrowserEnv(t)
-	wav, speech := speechWAV(t, "I want to deposit a check")
+	wav, _ := speechWAV(t, "I want to deposit a check")
+	wav, loop := withLeadingSilence(t, wav, 4*time.Second)
 	base := startEdgeServer(t)
 	ctx, cancel := context.WithTimeout(t.Context(), scenarioTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, env.node, filepath.Join(env.scripts, "edge_voice.mjs"))
 	cmd.Dir = env.scripts
 	cmd.Env = append(os.Environ(), "PARLEY_URL="+base, "PARLEY_CHROMIUM="+env.chromium, "FAKE_AUDIO="+wav,
-		"LISTEN_SECONDS="+secondsArg(speech+6*time.Second))
+		"LISTEN_SECONDS="+secondsArg(loop))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	raw, err := cmd.Output()
@@ -388,4 +391,24 @@ func TestEdgeLiveVoiceSendsOnlySpeech(t *testing.T) {
 	}
 	t.Logf("%.1f s captured: %d bytes of speech in %d segments up (%.0f%% of %d raw), %d bytes of JSON; heard %q",
 		float64(out.AudioRaw)/32000, out.Up.Binary, out.Up.BinaryMessages, 100*float64(out.Up.Binary)/float64(out.AudioRaw), out.AudioRaw, out.Up.Text, out.Transcript)
+}
+
+// withLeadingSilence writes a copy of the WAV at path with d of silence before it, and returns the
+// copy and its length.
+func withLeadingSilence(t *testing.T, path string, d time.Duration) (string, time.Duration) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rate, pcm, err := wavPCM(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcm = append(pcmSilence(rate, d), pcm...)
+	out := strings.TrimSuffix(path, ".wav") + "-late.wav"
+	if err := os.WriteFile(out, wavBytes(rate, pcm), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out, time.Duration(len(pcm)/2) * time.Second / time.Duration(rate)
 }

@@ -1,12 +1,12 @@
-// A live voice call with on-device speech detection: the fake microphone (FAKE_AUDIO) says one
-// thing and then stays silent; the chat finds the speech with the edge WebAssembly and sends only
+// A live voice call with on-device speech detection: the fake microphone (FAKE_AUDIO, looped) says
+// one thing in a long silence; the chat finds the speech with the edge WebAssembly and sends only
 // its segments up the socket. Prints the bytes the page sent (binary audio, JSON) against the raw
 // audio it captured, and the conversation.
 import { chromium } from 'playwright-core';
 
 const browser = await chromium.launch({ executablePath: process.env.PARLEY_CHROMIUM || '/usr/bin/chromium', headless: true,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--autoplay-policy=no-user-gesture-required',
-    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${process.env.FAKE_AUDIO}%noloop`] });
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${process.env.FAKE_AUDIO}`] });
 try {
   const page = await browser.newPage();
   page.on('console', (m) => { if (m.type() === 'error') console.error('page:', m.text()); });
