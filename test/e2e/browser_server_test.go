@@ -18,8 +18,15 @@ import (
 // defaults and a fresh data directory, and returns its base URL and the server.
 func startWebServer(t *testing.T) (string, *server.Server) {
 	t.Helper()
+	return serveData(t, t.TempDir())
+}
+
+// serveData serves the data directory dir (a store a test may have filled) with the default
+// config and the standard components, and returns the server's URL.
+func serveData(t *testing.T, dir string) (string, *server.Server) {
+	t.Helper()
 	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
+	cfg.DataDir = dir
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	tw := &webLogWriter{t: t}
 	if testing.Verbose() {

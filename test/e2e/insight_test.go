@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"image/png"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,9 +16,6 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/checkgen"
-	"github.com/parleyhq/parley/internal/config"
-	"github.com/parleyhq/parley/internal/server"
-	"github.com/parleyhq/parley/internal/wire"
 	"github.com/parleyhq/parley/store"
 	"github.com/parleyhq/parley/store/sqlite"
 	"github.com/parleyhq/parley/store/storetest"
@@ -120,21 +115,8 @@ func TestInsightDashboardAndExplorer(t *testing.T) {
 	}
 	db.Close()
 
-	cfg := config.Default()
-	cfg.DataDir = dir
-	s, err := server.New(t.Context(), cfg, wire.Options(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		hs.CloseClientConnections()
-		hs.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s.Close(ctx)
-	})
-	conv := liveDeposit(t, hs.URL)
+	base, _ := serveData(t, dir)
+	conv := liveDeposit(t, base)
 
 	want := expectInsight(traffic, from, to)
 	want.Word, want.Conv = "pelican", conv
@@ -143,7 +125,7 @@ func TestInsightDashboardAndExplorer(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, env.node, filepath.Join(env.scripts, "insight.mjs"))
 	cmd.Dir = env.scripts
-	cmd.Env = append(os.Environ(), "PARLEY_URL="+hs.URL, "PARLEY_CHROMIUM="+env.chromium, "PARLEY_SCREENSHOTS="+env.shots,
+	cmd.Env = append(os.Environ(), "PARLEY_URL="+base, "PARLEY_CHROMIUM="+env.chromium, "PARLEY_SCREENSHOTS="+env.shots,
 		"FROM="+from.Format(time.DateOnly), "TO="+to.Format(time.DateOnly), "EXPECT="+string(expect))
 	cmd.WaitDelay = 5 * time.Second
 	var out bytes.Buffer

@@ -108,10 +108,16 @@ func (n *node) say(t *testing.T, id, text string) {
 // photo sends a check photo and returns the reply's text.
 func (n *node) photo(t *testing.T, id string, photo []byte) string {
 	t.Helper()
+	return n.upload(t, id, "image", "check.jpg", photo)
+}
+
+// upload sends one file as the message part field and returns the reply's text.
+func (n *node) upload(t *testing.T, id, field, name string, data []byte) string {
+	t.Helper()
 	var form bytes.Buffer
 	mw := multipart.NewWriter(&form)
-	fw, _ := mw.CreateFormFile("image", "check.jpg")
-	fw.Write(photo)
+	fw, _ := mw.CreateFormFile(field, name)
+	fw.Write(data)
 	mw.Close()
 	var res struct {
 		Reply struct {

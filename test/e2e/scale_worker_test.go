@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"mime/multipart"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,24 +71,7 @@ func startWorker(t *testing.T, bin, cfg, dsn string) (*exec.Cmd, *syncBuffer) {
 // voice sends a voice note and returns the reply's text.
 func (n *node) voice(t *testing.T, id string, wav []byte) string {
 	t.Helper()
-	var form bytes.Buffer
-	mw := multipart.NewWriter(&form)
-	fw, _ := mw.CreateFormFile("audio", "note.wav")
-	fw.Write(wav)
-	mw.Close()
-	var res struct {
-		Reply struct {
-			Parts []struct {
-				Text string `json:"text"`
-			} `json:"parts"`
-		} `json:"reply"`
-	}
-	n.call(t, "POST", "/v1/conversations/"+id+"/messages", mw.FormDataContentType(), &form, &res)
-	var text []string
-	for _, p := range res.Reply.Parts {
-		text = append(text, p.Text)
-	}
-	return strings.Join(text, " ")
+	return n.upload(t, id, "audio", "note.wav", wav)
 }
 
 // TestWorkersReadPhotosAndVoice runs PostgreSQL, a NATS JetStream server, two `parley serve`

@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,9 +13,6 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/auth"
-	"github.com/parleyhq/parley/internal/config"
-	"github.com/parleyhq/parley/internal/server"
-	"github.com/parleyhq/parley/internal/wire"
 	"github.com/parleyhq/parley/store"
 	"github.com/parleyhq/parley/store/sqlite"
 )
@@ -43,24 +37,11 @@ func TestStaffPagesInChromium(t *testing.T) {
 	}
 	db.Close()
 
-	cfg := config.Default()
-	cfg.DataDir = dir
-	s, err := server.New(t.Context(), cfg, wire.Options(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		hs.CloseClientConnections()
-		hs.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s.Close(ctx)
-	})
+	base, _ := serveData(t, dir)
 	call := func(method, path string, body any) map[string]any {
 		t.Helper()
 		raw, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, hs.URL+path, bytes.NewReader(raw))
+		req, _ := http.NewRequest(method, base+path, bytes.NewReader(raw))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+key)
 		resp, err := http.DefaultClient.Do(req)
@@ -83,7 +64,7 @@ func TestStaffPagesInChromium(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, env.node, filepath.Join(env.scripts, "staff.mjs"))
 	cmd.Dir = env.scripts
-	cmd.Env = append(os.Environ(), "PARLEY_URL="+hs.URL, "PARLEY_CHROMIUM="+env.chromium, "PARLEY_SCREENSHOTS="+env.shots,
+	cmd.Env = append(os.Environ(), "PARLEY_URL="+base, "PARLEY_CHROMIUM="+env.chromium, "PARLEY_SCREENSHOTS="+env.shots,
 		"EMAIL="+email, "PASSWORD="+password, "CONV="+conv, "CARD="+card, "PK="+key)
 	cmd.WaitDelay = 5 * time.Second
 	var out bytes.Buffer
